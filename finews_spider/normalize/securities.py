@@ -1,0 +1,353 @@
+"""Securities named in an Eastmoney body: the chart widget and the inline tags.
+
+`extract_securities(body_html)` gives the article's ``stocks`` entries (schema:
+``article.schema.json``, ``stocks``); `stock_codes(stocks)` its ``stock_codes``.
+
+Sources (field guide, "Stock references inside the body HTML"):
+
+* the chart widget between ``<!-- EM_StockImg_Start -->`` and ``<!-- EM_StockImg_End -->``:
+  ``a.EmImageRemark`` (``data-code="00992|116|5"``, ``data-code2``, ``href=…/unify/r/116.00992``)
+  and its ``img`` (``data-code="K 00992|116|5"``, ``src=…GetPic.aspx?nid=116.00992``): role
+  ``chart``;
+* inline tags: ``a.keytip[data-code="0,300115"]`` (stock, ``Info.`` and ``bk_`` spans),
+  ``span.em_stock_key_common[data-code="106,NIO"]``, ``a.infokey`` with a quote link, and the
+  2016–2017 forms (``SZ300104.html``, ``us/AAPL.html?Market=NASDAQ``, ``hk/00948.html``,
+  ``fund.eastmoney.com/501300.html``, ``span#stock_3001042``): role ``tag``.
+
+Nothing inside the source line (``p.em_media``: the tagger marks words of outlet names, e.g.
+上海证券报 → 90.BK0473) or inside a hidden element counts. An element's own ``data-code``, when
+present, is the only thing read from it: a value that is not a valid ``market_id,code`` /
+``code|market_id|…`` for a known market makes the element no security (no fallback to its
+``href``). The body is untrusted: parsing is linear, values are bounded, nothing raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from finews_spider.normalize.markets import (
+    SH,
+    SZ,
+    US_EXCHANGE_IDS,
+    canonical_code,
+    classify,
+    fund_market_id,
+    secid_of,
+)
+
+#: Schema limits: `stocks.maxItems`, `name.maxLength`.
+MAX_ENTRIES: Final = 500
+MAX_NAME_LEN: Final = 200
+
+_WIDGET_START = "EM_StockImg_Start"
+_WIDGET_END = "EM_StockImg_End"
+_TAG_CLASSES: Final = frozenset({"keytip", "em_stock_key_common", "infokey"})
+
+# Longest attribute value worth reading; longer values are not securities.
+_MAX_DATA_CODE = 64
+_MAX_URL = 2048
+_MAX_ID = 64
+# Name extraction reads at most this many nodes of a tag's subtree (keeps nested tags linear).
+_NAME_NODES = 32
+
+_RAW_CODE = r"[0-9A-Za-z._-]{1,20}"
+# Inline: `market_id,code`.
+_INLINE_CODE = re.compile(rf"\s*([0-9]{{1,3}})\s*,\s*({_RAW_CODE})\s*")
+# Widget: `code|market_id|suffix` (img: `K code|market_id|suffix`; data-code2 adds a `|`).
+_WIDGET_CODE = re.compile(
+    rf"\s*(?:K\s+)?({_RAW_CODE})\|([0-9]{{1,3}})(?:\|[0-9]{{0,3}}){{0,2}}\|?\s*"
+)
+_SECID = re.compile(rf"([0-9]{{1,3}})\.({_RAW_CODE})")
+_UNIFY_PATH = re.compile(rf"/unify/r/([0-9]{{1,3}})\.({_RAW_CODE})/?")
+# Old quote pages: /sh600519.html, /SZ300104.html, /bj830799.html, /zs399006.html.
+_OLD_A_PATH = re.compile(r"/(sh|sz|bj|zs)([0-9]{6})\.html?", re.IGNORECASE)
+_OLD_HK_PATH = re.compile(r"/hk/([0-9]{1,5})\.html?", re.IGNORECASE)
+_OLD_US_PATH = re.compile(rf"/us/({_RAW_CODE})\.html?", re.IGNORECASE)
+_FUND_PATH = re.compile(r"/([0-9]{6})\.html?")
+# Old tag ids: stock_ + 6-digit code + one-digit suffix (1 SH, 2 SZ); stock_NASDAQ_AAPL7.
+_OLD_ID = re.compile(r"stock_([0-9]{6})([12])")
+_OLD_US_ID = re.compile(r"stock_(NASDAQ|NYSE|AMEX)_([0-9A-Za-z._-]{1,20}?)[0-9]", re.IGNORECASE)
+# Current tag ids: stock_0.300115, Info.116.00700, bk_90.BK0493.
+_NEW_ID = re.compile(rf"(?:stock_|Info\.|bk_)([0-9]{{1,3}})\.({_RAW_CODE})")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Found = tuple[int | None, str]  # (market_id, raw code)
+
+
+def extract_securities(body_html: str) -> list[dict[str, Any]]:
+    """One ``stocks`` entry per secid named in `body_html` (an HTML fragment).
+
+    Each entry is ``{secid, code, market_id, market, kind, name, roles}``; chart-widget
+    securities first, then the others in order of first appearance. Never raises: an
+    unreadable body gives [].
+    """
+    root = _parse(body_html)
+    if root is None:
+        return []
+    entries: dict[str, dict[str, Any]] = {}
+    in_widget = False
+    excluded: Any = None  # the outermost excluded element we are inside, if any
+    try:
+        for event, el in etree.iterwalk(root, events=("start", "end", "comment")):
+            if event == "comment":
+                text = el.text or ""
+                if _WIDGET_START in text:
+                    in_widget = True
+                elif _WIDGET_END in text:
+                    in_widget = False
+                continue
+            if event == "end":
+                if el is excluded:
+                    excluded = None
+                continue
+            if excluded is not None:
+                continue
+            if _is_excluded(el):
+                excluded = el
+                continue
+            _visit(el, in_widget, entries)
+    except (etree.LxmlError, ValueError, TypeError):  # pragma: no cover - defensive
+        pass
+    ordered = sorted(entries.values(), key=lambda e: "chart" not in e["roles"])
+    out = ordered[:MAX_ENTRIES]
+    for entry in out:
+        entry["roles"] = sorted(entry["roles"])
+    return out
+
+
+def stock_codes(stocks: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Sorted unique codes of the `stocks` entries whose kind is ``stock``."""
+    codes = {
+        s["code"]
+        for s in stocks
+        if isinstance(s, Mapping) and s.get("kind") == "stock" and isinstance(s.get("code"), str)
+    }
+    return sorted(codes)
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _parse(body_html: str) -> Any:
+    if not isinstance(body_html, str) or not body_html.strip():
+        return None
+    # Bytes with an explicit encoding: no lone surrogates, no in-body charset declarations.
+    data = _CONTROL.sub("", body_html).encode("utf-8", "replace")
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_blank_text=False)
+    try:
+        return lxml.html.fragment_fromstring(data, create_parent="div", parser=parser)
+    except (etree.LxmlError, ValueError, TypeError):
+        return None
+
+
+def _classes(el: Any) -> set[str]:
+    value = el.get("class")
+    return set(value.split()) if value else set()
+
+
+def _is_excluded(el: Any) -> bool:
+    """Source line (``.em_media``) or hidden (``display:none``, ``hidden``)."""
+    if "em_media" in _classes(el):
+        return True
+    style = el.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    return el.get("hidden") is not None
+
+
+def _attr(el: Any, name: str, limit: int) -> str | None:
+    value = el.get(name)
+    if value is None or len(value) > limit:
+        return None
+    return value
+
+
+# --- one element -----------------------------------------------------------------------------
+
+
+def _visit(el: Any, in_widget: bool, entries: dict[str, dict[str, Any]]) -> None:
+    tag = el.tag
+    if tag not in ("a", "span", "img"):
+        return
+    classes = _classes(el)
+    if _is_widget(el, tag, classes, in_widget):
+        found = _widget_security(el, tag)
+        if found is not None:
+            _add(entries, found, "chart", None)
+        return
+    found = _tag_security(el, tag, classes)
+    if found is not None:
+        _add(entries, found, "tag", _short_text(el))
+
+
+def _is_widget(el: Any, tag: str, classes: set[str], in_widget: bool) -> bool:
+    if tag == "a" and "EmImageRemark" in classes:
+        return True
+    if tag == "img":
+        src = _attr(el, "src", _MAX_URL) or ""
+        code = el.get("data-code") or ""
+        if "getpic.aspx" in src.lower() or code.startswith("K "):
+            return True
+    return in_widget and tag in ("a", "img") and not (classes & _TAG_CLASSES)
+
+
+def _widget_security(el: Any, tag: str) -> Found | None:
+    if el.get("data-code") is not None:
+        return _parse_data_code(el.get("data-code"))
+    if el.get("data-code2") is not None:
+        return _parse_data_code(el.get("data-code2"))
+    if tag == "img":
+        return _nid(_attr(el, "src", _MAX_URL))
+    return _parse_href(el, _attr(el, "href", _MAX_URL))
+
+
+def _tag_security(el: Any, tag: str, classes: set[str]) -> Found | None:
+    if tag == "img":
+        return None
+    if el.get("data-code") is not None:
+        return _parse_data_code(el.get("data-code"))
+    href = el.get("href")
+    if href is not None:
+        return _parse_href(el, href if len(href) <= _MAX_URL else None)
+    if tag == "span":
+        return _span_id_security(el)
+    return None
+
+
+def _span_id_security(el: Any) -> Found | None:
+    """A tag span whose link is missing: read its id (``stock_3001042``, ``stock_0.300115``)."""
+    span_id = _attr(el, "id", _MAX_ID)
+    if not span_id:
+        return None
+    for child in el:
+        if child.tag == "a" and (child.get("href") or child.get("data-code")):
+            return None  # the link says it (and wins over the id)
+    if m := _NEW_ID.fullmatch(span_id):
+        return int(m.group(1)), m.group(2)
+    if m := _OLD_ID.fullmatch(span_id):
+        return (SH if m.group(2) == "1" else SZ), m.group(1)
+    if m := _OLD_US_ID.fullmatch(span_id):
+        return US_EXCHANGE_IDS[m.group(1).upper()], m.group(2)
+    return None
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def _parse_data_code(value: str | None) -> Found | None:
+    if not value or len(value) > _MAX_DATA_CODE:
+        return None
+    if m := _INLINE_CODE.fullmatch(value):
+        return int(m.group(1)), m.group(2)
+    if m := _WIDGET_CODE.fullmatch(value):
+        return int(m.group(2)), m.group(1)
+    return None
+
+
+def _nid(src: str | None) -> Found | None:
+    if not src:
+        return None
+    try:
+        nids = parse_qs(urlsplit(src).query).get("nid", [])
+    except ValueError:
+        return None
+    if nids and (m := _SECID.fullmatch(nids[0].strip())):
+        return int(m.group(1)), m.group(2)
+    return None
+
+
+def _parse_href(el: Any, href: str | None) -> Found | None:
+    """Security of an Eastmoney quote or fund link; None for any other link."""
+    if not href:
+        return None
+    try:
+        parts = urlsplit(href.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if host and host != "eastmoney.com" and not host.endswith(".eastmoney.com"):
+        return None
+    path = parts.path
+    if m := _UNIFY_PATH.fullmatch(path):
+        return int(m.group(1)), m.group(2)
+    if host.startswith("fund."):
+        if m := _FUND_PATH.fullmatch(path):
+            return fund_market_id(m.group(1)), m.group(1)
+        return None
+    if m := _OLD_A_PATH.fullmatch(path):
+        prefix, code = m.group(1).lower(), m.group(2)
+        if prefix == "zs":  # old index pages: 399xxx Shenzhen, others Shanghai
+            return (SZ if code.startswith("399") else SH), code
+        return (SH if prefix == "sh" else SZ), code  # sz and bj both use market id 0
+    if m := _OLD_HK_PATH.fullmatch(path):
+        return 116, m.group(1)
+    if m := _OLD_US_PATH.fullmatch(path):
+        market_id = _us_exchange(parts.query, el)
+        return None if market_id is None else (market_id, m.group(1))
+    return None
+
+
+def _us_exchange(query: str, el: Any) -> int | None:
+    """`?Market=NASDAQ`, else the enclosing old tag id (``stock_NASDAQ_AAPL7``)."""
+    for key, values in parse_qs(query).items():
+        if key.lower() == "market" and values:
+            return US_EXCHANGE_IDS.get(values[0].strip().upper())
+    parent = el.getparent()
+    span_id = _attr(parent, "id", _MAX_ID) if parent is not None else None
+    if span_id and (m := _OLD_US_ID.fullmatch(span_id)):
+        return US_EXCHANGE_IDS[m.group(1).upper()]
+    return None  # a US ticker without its exchange: no secid (choice)
+
+
+def _short_text(el: Any) -> str | None:
+    """The tag's text, whitespace-normalised, at most MAX_NAME_LEN characters; None if empty."""
+    parts: list[str] = []
+    size = 0
+    events = etree.iterwalk(el, events=("start", "end", "comment"))
+    for seen, (event, node) in enumerate(events):
+        if seen >= _NAME_NODES * 2:
+            break
+        # start: the element's own text; end of an element or a comment: the text after it.
+        text = node.text if event == "start" else (node.tail if node is not el else None)
+        if text:
+            parts.append(text[: MAX_NAME_LEN * 2])
+            size += len(parts[-1])
+            if size > MAX_NAME_LEN * 2:
+                break
+    name = _SPACES.sub(" ", "".join(parts)).strip()[:MAX_NAME_LEN].strip()
+    return name or None
+
+
+def _add(entries: dict[str, dict[str, Any]], found: Found, role: str, name: str | None) -> None:
+    market_id, raw = found
+    code = canonical_code(market_id, raw)
+    if code is None:
+        return
+    secid = secid_of(market_id, code)
+    entry = entries.get(secid)
+    if entry is None:
+        if len(entries) >= MAX_ENTRIES * 2:  # bounded memory on hostile input
+            return
+        market, kind = classify(market_id, code)
+        entry = {
+            "secid": secid,
+            "code": code,
+            "market_id": market_id,
+            "market": market,
+            "kind": kind,
+            "name": None,
+            "roles": [],
+        }
+        entries[secid] = entry
+    if role not in entry["roles"]:
+        entry["roles"].append(role)
+    if entry["name"] is None and name:
+        entry["name"] = name
