@@ -1,0 +1,87 @@
+"""Page parsers: plain code over (url, body), independent of Scrapy.
+
+`parse_page` recognises the page kind from the content (not the file extension) and
+returns the raw fields as the page states them; normalisation happens in `normalize`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from finews_spider.model import PageContext, ParsedPage, Rejected
+from finews_spider.parsing.finews_source import parse_finews_source
+from finews_spider.parsing.html_pages import parse_eastmoney_page, parse_finews_page
+from finews_spider.parsing.newsshare import parse_newsshare_json
+from finews_spider.parsing.text import decode
+
+__all__ = ["detect_kind", "parse_page"]
+
+#: A page larger than this is refused before parsing (hostile or broken).
+MAX_PAGE_BYTES = 10 * 1024 * 1024
+
+_RENDERED_POST = re.compile(r"<small>\s*\(GMT\+8, Asia/Shanghai")
+_EASTMONEY = re.compile(r"""id=["']?(ContentBody|zwtext)\b|class=["']?newsContent\b""")
+_SHARE_SHELL = re.compile(r"NewsShare|GetNewsText\.do")
+
+
+def detect_kind(text: str) -> str:
+    head = text.lstrip("\ufeff \t\r\n")
+    if head.startswith("---"):
+        return "finews_source"
+    if head.startswith("{"):
+        return "newsshare_json"
+    if _RENDERED_POST.search(text):
+        return "finews_page"
+    if _EASTMONEY.search(text):
+        return "eastmoney_page"
+    if _SHARE_SHELL.search(text) and "<script" in text.lower():
+        raise Rejected(
+            "parse",
+            "share_shell",
+            "a NewsShare page is a JavaScript shell without the article; "
+            "its text comes from NewsData/GetNewsText.do?id=<infoCode>",
+        )
+    raise Rejected("parse", "unknown_page_kind", "not a finews post, Eastmoney article or JSON")
+
+
+_PARSERS = {
+    "finews_source": parse_finews_source,
+    "finews_page": parse_finews_page,
+    "eastmoney_page": parse_eastmoney_page,
+    "newsshare_json": parse_newsshare_json,
+}
+
+
+def parse_page(url: str, body: bytes, context: PageContext | None = None) -> ParsedPage:
+    """Parse one page. Raises Rejected with a readable reason when it is not an article."""
+    context = context or PageContext()
+    if not body or not body.strip():
+        raise Rejected("parse", "empty_page", "the page has no content")
+    if len(body) > MAX_PAGE_BYTES:
+        raise Rejected("parse", "page_too_large", f"{len(body):,} bytes (limit {MAX_PAGE_BYTES:,})")
+    if b"\x00" in body[:4096]:
+        raise Rejected("parse", "binary_page", "the page holds NUL bytes: binary, not text")
+    text = decode(body, _charset(context.content_type))
+    if context.file_name is None:
+        name = PurePosixPath(unquote(urlsplit(url).path)).name
+        context = PageContext(
+            fetched_at=context.fetched_at,
+            content_type=context.content_type,
+            list_record=context.list_record,
+            file_name=name or None,
+        )
+    kind = detect_kind(text)
+    try:
+        return _PARSERS[kind](url, text, context)
+    except Rejected:
+        raise
+    except (ValueError, TypeError, LookupError, AttributeError) as exc:
+        # lxml/parsel raise these on pathological markup: say so instead of crashing.
+        raise Rejected("parse", "malformed_page", f"{kind}: {type(exc).__name__}: {exc}") from None
+
+
+def _charset(content_type: str | None) -> str | None:
+    match = re.search(r"charset=([\w-]+)", content_type or "", re.I)
+    return match.group(1) if match else None

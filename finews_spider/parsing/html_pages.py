@@ -1,0 +1,134 @@
+"""HTML article pages: rendered finews posts and Eastmoney article pages."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from lxml import etree, html
+from parsel import Selector
+
+from finews_spider.model import PageContext, ParsedPage, Rejected
+from finews_spider.parsing.text import one_line
+
+# /<category>/<yyyy>/<mm>/<dd>/<slug>.html — Jekyll's permalink for a post with a category
+_POST_PATH = re.compile(r"/([^/]+)/(\d{4})/(\d{2})/(\d{2})/([^/]+)\.html$")
+_MIRROR_HOSTS = ("finews.withounder.com", "finews.zning.me", "finews.zning.xyz")
+_SOURCE_LABEL = re.compile(r"^\s*(?:文章)?来源[:：]\s*")
+
+
+def _outer(node: html.HtmlElement) -> str:
+    return etree.tostring(node, encoding="unicode", method="html", with_tail=False)
+
+
+def _is_source_link(node: html.HtmlElement) -> str | None:
+    """kramdown renders `<http://…>` as a paragraph holding one link whose text is its href."""
+    links = node.findall("a") if node.tag == "p" else []
+    if len(links) == 1 and one_line(node.text_content()) == one_line(links[0].text_content()):
+        href = links[0].get("href", "")
+        if href.startswith(("http://", "https://")) and href == one_line(links[0].text_content()):
+            return href
+    return None
+
+
+def _is_back_link(node: html.HtmlElement) -> bool:
+    links = node.findall(".//a")
+    return bool(links) and all(
+        (a.text_content() or "").strip().startswith("返回")
+        or any(h in (a.get("href") or "") for h in _MIRROR_HOSTS)
+        for a in links
+    )
+
+
+def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
+    root = html.document_fromstring(text)
+    section = root.find(".//section")
+    if section is None:
+        raise Rejected("parse", "layout_unrecognised", "no <section> in a finews post page")
+    date_raw, title, tags = "", "", []
+    summary: str | None = None
+    source_url: str | None = None
+    body: list[str] = []
+    seen_title = False
+    for node in section:
+        if not isinstance(node.tag, str):
+            continue  # comments
+        text_content = one_line(node.text_content())
+        if node.tag == "small" and not seen_title and "GMT" in text_content:
+            date_raw = text_content
+        elif node.tag == "h1" and not seen_title:
+            title, seen_title = text_content, True
+        elif node.tag == "small" and text_content.startswith("tags:"):
+            tags = [one_line(em.text_content()) for em in node.iter("em")]
+        elif not seen_title:
+            continue
+        elif node.tag == "blockquote" and not body and summary is None:
+            summary = text_content or None
+        elif (href := _is_source_link(node)) is not None:
+            source_url = href
+        elif _is_back_link(node):
+            continue
+        else:
+            body.append(_outer(node))
+    if not seen_title:
+        raise Rejected("parse", "layout_unrecognised", "no <h1> title in the post section")
+    path = _POST_PATH.search(urlsplit(url).path)
+    outlet_hint = next(
+        (t[: -len("新闻")] for t in tags if t.endswith("新闻") and t != "东财滚动新闻"), None
+    )
+    info = re.search(r"infoCode=([A-Z]{2}\d{6,24})", source_url or "")
+    return ParsedPage(
+        url=url,
+        kind="finews_page",
+        title=title,
+        date_raw=date_raw,
+        body_html="\n".join(body),
+        context=context,
+        summary=summary,
+        category=path.group(1) if path else None,
+        tags=tags,
+        outlet_hint=outlet_hint or None,
+        source_url=source_url,
+        info_code=info.group(1) if info else None,
+        id_hints=[h for h in (source_url, url, context.file_name) if h],
+    )
+
+
+def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPage:
+    sel = Selector(text=text)
+    body_node = sel.css("#ContentBody, div.newsContent div.Body, article#zwtext")
+    if not body_node:
+        raise Rejected("parse", "layout_unrecognised", "no #ContentBody / div.Body / #zwtext")
+    title = one_line(
+        sel.css("div.newsContent h1::text, div.title::text, div.detail-title h1::text").get()
+        or sel.css("h1::text").get()
+        or sel.css('meta[property="og:title"]::attr(content)').get()
+    )
+    date_raw = one_line(
+        sel.css("div.newsContent div.time::text, div.infos div.item.time::text").get()
+        or sel.xpath(
+            "//div[contains(@class,'infos')]/div[contains(@class,'item')]"
+            "[re:test(normalize-space(.), '^\\d{4}年')]/text()",
+            namespaces={"re": "http://exslt.org/regular-expressions"},
+        ).get()
+        or sel.css("#zwtime::text, .time::text").get()
+    )
+    source = sel.xpath(
+        "//div[contains(@class,'source')] | //div[contains(@class,'infos')]/div"
+        "[contains(normalize-space(.), '来源')]"
+    )
+    outlet = None
+    if source:
+        outlet = one_line(_SOURCE_LABEL.sub("", one_line(source[0].xpath("string()").get())))
+    canonical = sel.css('link[rel="canonical"]::attr(href)').get()
+    return ParsedPage(
+        url=url,
+        kind="eastmoney_page",
+        title=title,
+        date_raw=date_raw,
+        body_html=body_node[0].get(),
+        context=context,
+        outlet_hint=outlet or None,
+        source_url=canonical or (url if url.startswith("http") else None),
+        id_hints=[h for h in (canonical, url, context.file_name) if h],
+    )
