@@ -26,7 +26,7 @@ Article = dict[str, Any]
 """An article document: the shape is the one contract in `finews_spider/schema/`."""
 
 
-class Rejected(Exception):  # noqa: N818 - it is an outcome, not a bug
+class Rejected(Exception):
     """A page cannot become an article. `reason` is a stable, queryable code
     (e.g. ``date_unreadable``); `detail` says what was wrong in words."""
 

@@ -1,0 +1,111 @@
+"""The normalisation steps, in order. Each reads `draft.page` and fills `draft.doc`.
+
+The Scrapy item pipelines (`pipelines/normalize.py`) are one thin adapter per step, and the
+batch re-processor calls `build_article` directly: both run exactly this code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from finews_spider.model import PARSER_VERSION, Article, Draft, PageContext, Rejected, Rejection
+from finews_spider.normalize.cleaning import clean_body
+from finews_spider.normalize.dates import check_against_article_id, parse_published
+from finews_spider.normalize.identity import article_id, content_hash, url_id
+from finews_spider.normalize.securities import extract_securities, stock_codes
+from finews_spider.parsing import parse_page
+from finews_spider.parsing.text import excerpt, one_line
+from finews_spider.schema import article_schema, validate_article
+
+Step = Callable[[Draft], None]
+
+
+def normalize_dates(draft: Draft) -> None:
+    page = draft.page
+    date = parse_published(page.date_raw, fetched_at=page.context.fetched_at)
+    draft.doc.update(
+        published_at=date.instant,
+        published_at_raw=date.raw,
+        published_tz=date.tz,
+        tz_assumed=date.tz_assumed,
+    )
+
+
+def normalize_securities(draft: Draft) -> None:
+    stocks = extract_securities(draft.page.body_html)
+    draft.doc.update(stocks=stocks, stock_codes=stock_codes(stocks))
+
+
+def normalize_text(draft: Draft) -> None:
+    page = draft.page
+    title = one_line(page.title)
+    if not title:
+        raise Rejected("cleaning", "title_missing", "the page has no title")
+    clean = clean_body(page.body_html)
+    draft.doc.update(
+        title=title,
+        body_text=clean.body_text,
+        body_html=clean.body_html,
+        outlet=one_line(clean.outlet or page.outlet_hint) or None,
+        summary=one_line(page.summary) or None,
+        category=page.category,
+        tags=list(page.tags),
+    )
+
+
+def normalize_identity(draft: Draft) -> None:
+    page, doc = draft.page, draft.doc
+    found = article_id(page)
+    if found is not None:
+        check_against_article_id(doc["published_at"], found)
+    if found is None and page.source_url is None:
+        raise Rejected(
+            "identity",
+            "not_an_article",
+            "no Eastmoney article id and no source link: not an article (a site notice?)",
+        )
+    doc.update(
+        _id=found or url_id(page.source_url or page.url),
+        info_code=page.info_code,
+        url=page.url,
+        source_url=page.source_url,
+        page_kind=page.kind,
+        repairs=list(page.repairs),
+        content_hash=content_hash(doc["title"], doc["published_at"], doc["body_text"]),
+        parser_version=PARSER_VERSION,
+    )
+
+
+#: The pipeline order. `finews_spider.settings.ITEM_PIPELINES` mirrors it (a test checks).
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("dates", normalize_dates),
+    ("securities", normalize_securities),
+    ("cleaning", normalize_text),
+    ("identity", normalize_identity),
+)
+
+_FIELD_ORDER = tuple(article_schema()["properties"])
+
+
+def finish(draft: Draft) -> Article:
+    """The validated article document, fields in contract order."""
+    doc = {name: draft.doc[name] for name in _FIELD_ORDER if name in draft.doc}
+    return validate_article(doc)
+
+
+def build_article(draft: Draft) -> Article:
+    for _stage, step in STEPS:
+        step(draft)
+    return finish(draft)
+
+
+def process_page(url: str, body: bytes, context: PageContext | None = None) -> Article | Rejection:
+    """The whole core for one page: parse, normalise, validate. Never raises Rejected."""
+    page = None
+    try:
+        page = parse_page(url, body, context)
+        return build_article(Draft(page))
+    except Rejected as error:
+        return Rejection.from_error(
+            url, error, excerpt(body), page_kind=page.kind if page else None
+        )

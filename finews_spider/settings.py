@@ -1,0 +1,64 @@
+"""Scrapy settings for finews. Components are small and wired here, in data-flow order."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "finews"
+SPIDER_MODULES = ["finews_spider.spiders"]
+NEWSPIDER_MODULE = "finews_spider.spiders"
+COMMANDS_MODULE = "finews_spider.commands"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+# Datetimes as ISO 8601 with offset (Scrapy's default JSON encoder drops the offset).
+FEED_EXPORTERS = {
+    "jsonlines": "finews_spider.exporters.ArticleJsonLinesExporter",
+    "jsonl": "finews_spider.exporters.ArticleJsonLinesExporter",
+    "json": "finews_spider.exporters.ArticleJsonExporter",
+}
+
+# --- Being a good citizen of the sites we visit -----------------------------------------
+FINEWS_CONTACT_URL = os.environ.get("FINEWS_CONTACT_URL", "https://github.com/finews/finews")
+USER_AGENT = f"finews/0.1 (+{FINEWS_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+# Transient errors only: a 404 or 403 will not get better by asking again.
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+HTTPERROR_ALLOW_ALL = False
+
+# --- Security defaults -------------------------------------------------------------------
+# The remote-control extension runs code sent to a local port; the telnet console likewise.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+    "finews_spider.extensions.summary.CrawlSummary": 900,
+}
+
+# --- Data flow: spiders -> parsing -> pipelines -> store -----------------------------------
+# The normalisation pipelines mirror finews_spider.normalize.steps.STEPS (a test checks).
+ITEM_PIPELINES = {
+    "pipelines.normalize.DatesPipeline": 100,
+    "pipelines.normalize.SecuritiesPipeline": 200,
+    "pipelines.normalize.CleaningPipeline": 300,
+    "pipelines.normalize.IdentityPipeline": 400,
+    "pipelines.normalize.ValidationPipeline": 500,
+    "pipelines.ledger.LedgerPipeline": 1000,
+}
+
+FINEWS_HOME = os.environ.get("FINEWS_HOME", ".finews")
+LOG_LEVEL = os.environ.get("FINEWS_LOG_LEVEL", "INFO")

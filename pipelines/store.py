@@ -1,0 +1,181 @@
+"""MongoPipeline: the Scrapy side of the store (settings, signals, stats).
+
+Everything else is in `finews_spider.store`. Settings (each falls back to the environment
+variable of the same name, then to the default):
+
+MONGO_URI             server to write to; unset: the embedded SecantusDB under FINEWS_HOME/db
+MONGO_DATABASE        database name (finews)
+FINEWS_HOME           data, logs and dead letters (./.finews)
+MONGO_BATCH_SIZE      writes per bulk (200)
+MONGO_FLUSH_SECONDS   longest a write waits in the buffer (2)
+MONGO_TIMEOUT_SECONDS server selection / startup ping timeout (5)
+MONGO_RETRY_TRIES     tries per database call on network faults (5)
+MONGO_RETRY_SECONDS   time budget of those tries (30)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING, Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+
+from finews_spider.model import Rejection
+from finews_spider.store import (
+    ArticleWriter,
+    OpenStore,
+    RetryPolicy,
+    StoreConfig,
+    open_store,
+    redact,
+    resolve_config,
+)
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+#: counts of the writer published as crawler stats
+STATS = {
+    "new": "finews/articles/new",
+    "updated": "finews/articles/updated",
+    "unchanged": "finews/articles/unchanged",
+    "refused": "finews/store/refused",
+    "pages_stored": "finews/pages/stored",
+    "pages_unchanged": "finews/pages/unchanged",
+    "dead_lettered": "finews/dead_lettered",
+    "retries": "finews/store/retries",
+}
+
+
+class MongoPipeline:
+    def __init__(
+        self,
+        crawler: Crawler,
+        config: StoreConfig,
+        *,
+        batch_size: int = 200,
+        flush_seconds: float = 2.0,
+        timeout_s: float = 5.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.crawler = crawler
+        self.config = config
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self.timeout_s = timeout_s
+        self.retry = retry or RetryPolicy()
+        self.store: OpenStore | None = None
+        self.writer: ArticleWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+
+        def number(name: str, default: float) -> float:
+            for value in (s.get(name), os.environ.get(name)):
+                if value is not None and value != "":
+                    return float(value)
+            return default
+
+        config = resolve_config(
+            uri=s.get("MONGO_URI"), database=s.get("MONGO_DATABASE"), home=s.get("FINEWS_HOME")
+        )
+        pipeline = cls(
+            crawler,
+            config,
+            batch_size=int(number("MONGO_BATCH_SIZE", 200)),
+            flush_seconds=number("MONGO_FLUSH_SECONDS", 2.0),
+            timeout_s=number("MONGO_TIMEOUT_SECONDS", 5.0),
+            retry=RetryPolicy(
+                tries=int(number("MONGO_RETRY_TRIES", 5)),
+                budget=number("MONGO_RETRY_SECONDS", 30.0),
+            ),
+        )
+        crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
+        return pipeline
+
+    async def open_spider(self) -> None:
+        """Connect (starting the embedded server without MONGO_URI), or raise StoreUnavailable
+        naming the redacted URI: a crawl that cannot store must not run."""
+        self.store = store = await open_store(self.config, timeout_s=self.timeout_s)
+        if store.server is not None:
+            logger.info("embedded store %s, data in %s", store.uri, store.server.data_dir)
+        self.writer = ArticleWriter(
+            store.db,
+            batch_size=self.batch_size,
+            flush_seconds=self.flush_seconds,
+            retry=self.retry,
+            dead_letter_dir=self.config.dead_letter_dir,
+        )
+        logger.info("storing to %s, database %s", redact(store.uri), self.config.database)
+
+    async def process_item(self, item: Any) -> Any:
+        """Articles and rejections go to the store; the item is returned as it came."""
+        if self.writer is not None:
+            if isinstance(item, Rejection):
+                await self.writer.add_rejection(item)
+            elif ItemAdapter.is_item(item):
+                await self.writer.add(ItemAdapter(item).asdict())
+            self._publish_stats()
+        return item
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        """Keep the raw body of article pages (`meta["finews_article"]`), unless the spider
+        says `store_pages = False`."""
+        if self.writer is None or not request.meta.get("finews_article"):
+            return
+        if not getattr(spider, "store_pages", True):
+            return
+        content_type = response.headers.get(b"Content-Type")
+        self.writer.add_page(
+            response.url,
+            response.body,
+            content_type.decode("latin-1") if content_type else None,
+        )
+
+    async def close_spider(self) -> None:
+        try:
+            if self.writer is not None:
+                await self.writer.close()
+                self._publish_stats()
+                self._log_summary(self.writer)
+        finally:
+            await self._release()
+
+    def _publish_stats(self) -> None:
+        stats = self.crawler.stats
+        if self.writer is None or stats is None:
+            return
+        counts = self.writer.counts.as_dict()
+        for field, key in STATS.items():
+            if counts[field] or stats.get_value(key) is not None:
+                stats.set_value(key, counts[field])
+
+    @staticmethod
+    def _log_summary(writer: ArticleWriter) -> None:
+        c = writer.counts
+        line = (
+            f"finews store: {c.new} new, {c.updated} updated, {c.unchanged} unchanged, "
+            f"{c.refused} refused, {c.rejects} rejects, {c.pages_stored} pages stored "
+            f"({c.pages_unchanged} unchanged), {c.retries} retries; "
+        )
+        if c.dead_lettered:
+            logger.warning(
+                "%s%d writes DEAD-LETTERED to %s (send them with `finews resend-dead-letters`)",
+                line,
+                c.dead_lettered,
+                writer.dead_letter_path,
+            )
+        else:
+            logger.info("%sno dead letters", line)
+
+    async def _release(self) -> None:
+        store, self.store = self.store, None
+        if store is not None:
+            await store.close()
