@@ -55,6 +55,10 @@ def url_id(url: str) -> str:
 
 def content_hash(title: str, published_at: datetime, body_text: str) -> str:
     """The article's substance: what a new version means. Route furniture (category,
-    tags, digest) is not in it, so the same article read through two routes is unchanged."""
-    payload = json.dumps([title, published_at.isoformat(), body_text], ensure_ascii=False)
+    tags, digest) is not in it, so the same article read through two routes is unchanged.
+
+    The instant counts to the minute: Eastmoney page headers state minutes only, while the
+    lists and posts of the same article state seconds (the store keeps the finer one)."""
+    minute = published_at.replace(second=0, microsecond=0)
+    payload = json.dumps([title, minute.isoformat(), body_text], ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,135 @@
+"""The `finews` command.
+
+Each subcommand is an `add_<name>(subparsers)` function listed in COMMANDS that registers
+its parser and sets `func` (args -> exit status); adding one is adding such a function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from finews_spider.store import (
+    EmbeddedServer,
+    StoreConfig,
+    StoreError,
+    WriteCounts,
+    open_store,
+    redact,
+    resend_dead_letters,
+    resolve_config,
+)
+
+Subparsers = Any  # argparse's _SubParsersAction is private
+
+
+def add_store_options(parser: argparse.ArgumentParser, *, uri: bool = True) -> None:
+    parser.add_argument("--home", help="finews home (default: $FINEWS_HOME or ./.finews)")
+    if uri:
+        parser.add_argument("--uri", help="MongoDB URI (default: $MONGO_URI, else embedded)")
+        parser.add_argument("--database", help="database (default: $MONGO_DATABASE or finews)")
+
+
+def add_serve(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser("serve", help="serve the embedded store on a local port")
+    add_store_options(p, uri=False)
+    p.add_argument("--port", type=int, default=27017, help="port (default 27017; 0: any)")
+    p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    p.set_defaults(func=serve)
+
+
+def serve(args: argparse.Namespace) -> int:
+    config = resolve_config(home=args.home)
+    server = EmbeddedServer(config.home, host=args.host, port=args.port)
+    uri = server.start()
+    print(
+        f"serving {server.data_dir} at {uri}\n"
+        f"  pymongo: MongoClient({uri!r})\n"
+        f"  mongosh: mongosh {uri}{config.database}\n"
+        f"  Compass: {uri}\n"
+        "Ctrl-C to stop.",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        status = server.wait()
+        print(f"the server exited ({status}); log: {server.log_path}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopping…", file=sys.stderr)
+        return 0
+    finally:
+        server.stop()
+
+
+def add_resend(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "resend-dead-letters", help="write the dead letters again (idempotent)"
+    )
+    add_store_options(p)
+    p.add_argument(
+        "path", nargs="?", help="a file or directory (default: FINEWS_HOME/dead_letters)"
+    )
+    p.set_defaults(func=resend)
+
+
+def resend(args: argparse.Namespace) -> int:
+    config = resolve_config(uri=args.uri, database=args.database, home=args.home)
+    path = Path(args.path) if args.path else config.dead_letter_dir
+    if not path.exists() or (path.is_dir() and not any(path.glob("*.jsonl"))):
+        print(f"no dead letters in {path}")
+        return 0
+    counts = asyncio.run(_resend(config, path))
+    print(", ".join(f"{name} {n}" for name, n in counts.as_dict().items()))
+    return 1 if counts.dead_lettered else 0
+
+
+async def _resend(config: StoreConfig, path: Path) -> WriteCounts:
+    store = await open_store(config)
+    print(f"sending {path} to {redact(store.uri)}, database {config.database}", flush=True)
+    try:
+        return await resend_dead_letters(store.db, path)
+    finally:
+        await store.close()
+
+
+COMMANDS: list[Callable[[Subparsers], None]] = [add_serve, add_resend]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="finews", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return int(args.func(args))
+    except StoreError as exc:
+        print(f"finews: {exc}", file=sys.stderr)
+        return 1
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""What one article item does to its stored document: pure functions, no I/O.
+
+new -> insert (version 1); same content_hash -> touch (last_seen_at, urls) plus a merge of
+the route-dependent fields; same content, other parser_version -> parser fields set in place;
+other content_hash -> previous document archived, replaced, version + 1.
+Every update is guarded by the stored state it was planned from (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, Literal
+
+from pymongo import InsertOne, ReplaceOne, UpdateOne
+
+from finews_spider.normalize.securities import stock_codes
+from finews_spider.schema import article_schema
+
+Doc = dict[str, Any]
+Outcome = Literal["new", "updated", "unchanged"]
+ArticleOp = InsertOne[Doc] | ReplaceOne[Doc] | UpdateOne
+
+#: Filled from a later route only when the stored value is null.
+FILL_FIELDS = ("summary", "outlet", "source_url", "info_code")
+#: Taken together from a route that states the time to the second (see `_more_precise`).
+DATE_FIELDS = ("published_at", "published_at_raw", "published_tz", "tz_assumed")
+#: Must be strings before a document can be planned (they go into filters).
+KEY_FIELDS = ("_id", "url", "content_hash", "parser_version")
+
+
+@cache
+def store_fields() -> frozenset[str]:
+    props = article_schema()["properties"]
+    return frozenset(name for name, sub in props.items() if sub.get("x-store"))
+
+
+@cache
+def _max_items(field: str) -> int:
+    return int(article_schema()["properties"][field].get("maxItems", 10**6))
+
+
+class UnsafeDocument(ValueError):
+    """A document that must not be written as it is (operator-like key, missing key field)."""
+
+
+def check_keys(value: Any, path: str = "") -> None:
+    """Refuse `$`-prefixed or dotted keys anywhere: page data must never become operators."""
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if not isinstance(key, str) or key.startswith("$") or "." in key:
+                raise UnsafeDocument(f"key {key!r} at {path or '(document)'} is not allowed")
+            check_keys(sub, f"{path}/{key}")
+    elif isinstance(value, list | tuple):
+        for i, sub in enumerate(value):
+            check_keys(sub, f"{path}/{i}")
+
+
+def prepare(item: Doc) -> Doc:
+    """A copy of an article item fit for planning: store fields dropped, keys checked."""
+    doc = {k: v for k, v in item.items() if k not in store_fields()}
+    for name in KEY_FIELDS:
+        if not isinstance(doc.get(name), str) or not doc[name]:
+            raise UnsafeDocument(f"{name} must be a non-empty string, got {doc.get(name)!r}")
+    check_keys(doc)
+    return doc
+
+
+def aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def merge_stocks(stored: list[Doc], new: list[Doc]) -> list[Doc]:
+    """Stored entries first, in their order; per secid: roles united, first non-null name."""
+    out = [dict(s) for s in stored]
+    by_secid = {s["secid"]: s for s in out}
+    for entry in new:
+        current = by_secid.get(entry["secid"])
+        if current is None:
+            current = dict(entry)
+            out.append(current)
+            by_secid[entry["secid"]] = current
+            continue
+        roles = list(current.get("roles") or [])
+        roles += [r for r in entry.get("roles") or [] if r not in roles]
+        current["roles"] = roles
+        if current.get("name") is None and entry.get("name") is not None:
+            current["name"] = entry["name"]
+    return out[: _max_items("stocks")]
+
+
+def merge_route_fields(stored: Doc, item: Doc) -> Doc:
+    """The route-dependent fields whose merged value differs from the stored one."""
+    changes: Doc = {}
+    tags = list(stored.get("tags") or [])
+    tags += [t for t in dict.fromkeys(item.get("tags") or []) if t not in tags]
+    tags = tags[: _max_items("tags")]
+    if tags != stored.get("tags"):
+        changes["tags"] = tags
+    stocks = merge_stocks(stored.get("stocks") or [], item.get("stocks") or [])
+    if stocks != stored.get("stocks"):
+        changes["stocks"] = stocks
+    codes = stock_codes(stocks)
+    if codes != stored.get("stock_codes"):
+        changes["stock_codes"] = codes
+    for name in FILL_FIELDS:
+        if stored.get(name) is None and item.get(name) is not None:
+            changes[name] = item[name]
+    if _more_precise(item.get("published_at"), stored.get("published_at")):
+        changes.update({name: item[name] for name in DATE_FIELDS})
+    return changes
+
+
+def _more_precise(new: Any, old: Any) -> bool:
+    """An Eastmoney page header says `2024年03月05日 18:20`, the list or post says
+    `18:20:31`: both routes hash alike (content_hash is to the minute) and the document
+    keeps the time to the second, whichever route came first."""
+    if not isinstance(new, datetime) or not isinstance(old, datetime):
+        return False
+    new, old = aware(new), aware(old)
+    return old.second == 0 and new.second != 0 and new.replace(second=0) == old
+
+
+def new_document(item: Doc, seen_at: datetime) -> Doc:
+    return {
+        **item,
+        "urls": [item["url"]],
+        "version": 1,
+        "first_seen_at": seen_at,
+        "last_seen_at": seen_at,
+        "updated_at": seen_at,
+    }
+
+
+@dataclass
+class Plan:
+    item: Doc
+    outcome: Outcome
+    op: ArticleOp | None  # None: the stored document already says all this item says
+    archive: Doc | None = None  # the previous version, written before `op`
+
+    @property
+    def guarded(self) -> bool:
+        """The op matches only the state it was planned from (an insert cannot be matched)."""
+        return self.op is not None and not isinstance(self.op, InsertOne)
+
+
+def plan_article(item: Doc, stored: Doc | None, seen_at: datetime, *, replay: bool = False) -> Plan:
+    """The write that brings `stored` up to date with `item` (a `prepare`d copy).
+
+    `replay`: the item comes from a dead letter and may be older than what is stored;
+    older content then only adds its URL instead of replacing newer content."""
+    if stored is None:
+        return Plan(item, "new", InsertOne(new_document(item, seen_at)))
+    url = item["url"]
+    version = stored.get("version")
+    # The version (and content) this plan was made from; parser fields are last-writer-wins.
+    guard: Doc = {
+        "_id": {"$eq": stored["_id"]},
+        "version": {"$eq": version},
+        "content_hash": {"$eq": stored.get("content_hash")},
+    }
+    stored_last_seen = aware(stored.get("last_seen_at") or seen_at)
+    last_seen = max(stored_last_seen, seen_at)
+    stale = replay and seen_at < aware(stored.get("updated_at") or seen_at)
+    if item["content_hash"] != stored.get("content_hash") and not stale:
+        doc = new_document(item, seen_at)
+        doc.update(
+            urls=_union(stored.get("urls") or [], url),
+            version=(version or 0) + 1,
+            first_seen_at=stored.get("first_seen_at") or seen_at,
+            last_seen_at=last_seen,
+        )
+        archive = {
+            "_id": f"{stored['_id']}@{version}",
+            "article_id": stored["_id"],
+            "version": version,
+            "archived_at": seen_at,
+            "doc": stored,
+        }
+        return Plan(item, "updated", ReplaceOne(guard, doc), archive)
+    touch: Doc = {"$addToSet": {"urls": url}, "$max": {"last_seen_at": seen_at}}
+    same = item["content_hash"] == stored.get("content_hash")
+    if same and not stale and item["parser_version"] != stored.get("parser_version"):
+        fields = {k: v for k, v in item.items() if k != "_id"}
+        touch["$set"] = {**fields, "updated_at": seen_at}
+        return Plan(item, "updated", UpdateOne(guard, touch))
+    changes = merge_route_fields(stored, item) if same else {}
+    known = url in (stored.get("urls") or [])
+    if not changes and known and last_seen == stored_last_seen:
+        return Plan(item, "unchanged", None)
+    if changes:
+        # Guard the merged fields too: a concurrent merge must not be overwritten.
+        guard.update({name: {"$eq": stored.get(name)} for name in changes})
+        touch["$set"] = {**changes, "updated_at": seen_at}
+    return Plan(item, "unchanged", UpdateOne(guard, touch))
+
+
+def _union(urls: list[str], url: str) -> list[str]:
+    return urls if url in urls else [*urls, url]

@@ -1,0 +1,139 @@
+"""Connecting, and the collections with their validator and indexes."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
+
+from finews_spider.schema import mongo_validator
+from finews_spider.store.config import StoreConfig, redact
+from finews_spider.store.embedded import EmbeddedServer
+from finews_spider.store.errors import StoreUnavailable
+
+Doc = dict[str, Any]
+
+ARTICLES = "articles"
+ARTICLE_VERSIONS = "article_versions"
+REJECTS = "rejects"
+PAGES = "pages"
+RUNS = "runs"
+
+_NAMESPACE_EXISTS = 48
+
+_INDEXES: dict[str, list[IndexModel]] = {
+    ARTICLES: [
+        IndexModel([("published_at", DESCENDING)], name="published_at"),
+        IndexModel(
+            [("stock_codes", ASCENDING), ("published_at", DESCENDING)], name="stock_published"
+        ),
+        IndexModel(
+            [("category", ASCENDING), ("published_at", DESCENDING)], name="category_published"
+        ),
+        IndexModel([("outlet", ASCENDING), ("published_at", DESCENDING)], name="outlet_published"),
+        IndexModel([("info_code", ASCENDING)], name="info_code"),
+        IndexModel([("urls", ASCENDING)], name="urls"),
+    ],
+    ARTICLE_VERSIONS: [
+        IndexModel([("article_id", ASCENDING), ("version", ASCENDING)], unique=True, name="key"),
+    ],
+    REJECTS: [
+        IndexModel(
+            [("url", ASCENDING), ("stage", ASCENDING), ("reason", ASCENDING)],
+            unique=True,
+            name="key",
+        ),
+        IndexModel([("reason", ASCENDING), ("last_seen_at", DESCENDING)], name="reason_seen"),
+    ],
+    PAGES: [],  # _id is the URL
+    RUNS: [],
+}
+
+
+async def connect(uri: str, *, timeout_s: float = 5.0) -> AsyncMongoClient[Doc]:
+    """A client that has answered `ping`, or StoreUnavailable naming the redacted URI.
+
+    `timeout_s` is also the server-selection timeout of every later operation, which
+    the writer's retries build on."""
+    ms = max(int(timeout_s * 1000), 100)
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(
+        uri, tz_aware=True, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms
+    )
+    try:
+        await client.admin.command("ping")
+    except PyMongoError as exc:
+        await client.close()
+        raise StoreUnavailable(
+            f"MongoDB at {redact(uri)} did not answer within {timeout_s:g}s: "
+            f"{type(exc).__name__}: {str(exc)[:300]}"
+        ) from exc
+    return client
+
+
+async def ensure_collections(db: AsyncDatabase[Doc]) -> None:
+    """Create the collections and indexes; the articles validator always follows the contract."""
+    validation = {
+        "validator": mongo_validator(),
+        "validationLevel": "strict",
+        "validationAction": "error",
+    }
+    existing = set(await db.list_collection_names())
+    for name, indexes in _INDEXES.items():
+        options = validation if name == ARTICLES else {}
+        exists = name in existing
+        if not exists:
+            try:
+                await db.create_collection(name, **options)
+            except CollectionInvalid:
+                exists = True  # another crawl created it since the listing
+            except OperationFailure as exc:
+                if exc.code != _NAMESPACE_EXISTS:
+                    raise
+                exists = True
+        if exists and options:
+            await db.command("collMod", name, **options)
+        if indexes:
+            await db[name].create_indexes(indexes)
+
+
+@dataclass
+class OpenStore:
+    """A connected, set-up database, and the embedded server behind it if one was started."""
+
+    uri: str
+    client: AsyncMongoClient[Doc]
+    db: AsyncDatabase[Doc]
+    server: EmbeddedServer | None = None
+
+    async def close(self) -> None:
+        try:
+            await self.client.close()
+        finally:
+            if self.server is not None:
+                await asyncio.to_thread(self.server.stop)  # takes about 2 s
+
+
+async def open_store(config: StoreConfig, *, timeout_s: float = 5.0) -> OpenStore:
+    """Connect to `config.uri`, or start the embedded server when there is none; then
+    ensure the collections. Raises StoreUnavailable / EmbeddedUnavailable / StoreLocked."""
+    server: EmbeddedServer | None = None
+    uri = config.uri
+    client: AsyncMongoClient[Doc] | None = None
+    try:
+        if uri is None:
+            server = EmbeddedServer(config.home)
+            uri = await asyncio.to_thread(server.start)
+        client = await connect(uri, timeout_s=timeout_s)
+        db = client[config.database]
+        await ensure_collections(db)
+    except BaseException:
+        if client is not None:
+            await client.close()
+        if server is not None:
+            await asyncio.to_thread(server.stop)
+        raise
+    return OpenStore(uri, client, db, server)
