@@ -57,8 +57,14 @@ ITEM_PIPELINES = {
     "pipelines.normalize.CleaningPipeline": 300,
     "pipelines.normalize.IdentityPipeline": 400,
     "pipelines.normalize.ValidationPipeline": 500,
+    "pipelines.store.MongoPipeline": 800,
     "pipelines.ledger.LedgerPipeline": 1000,
 }
+# Incremental crawls: article pages already stored are not fetched again (-a refresh=1 does).
+DOWNLOADER_MIDDLEWARES = {
+    "finews_spider.middlewares.SkipStoredArticles": 50,
+}
 
-FINEWS_HOME = os.environ.get("FINEWS_HOME", ".finews")
+# MONGO_URI, MONGO_DATABASE, FINEWS_HOME and the MONGO_* tuning settings are read by
+# pipelines/store.py (each falls back to the environment variable of the same name).
 LOG_LEVEL = os.environ.get("FINEWS_LOG_LEVEL", "INFO")

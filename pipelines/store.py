@@ -48,7 +48,8 @@ STATS = {
     "refused": "finews/store/refused",
     "pages_stored": "finews/pages/stored",
     "pages_unchanged": "finews/pages/unchanged",
-    "dead_lettered": "finews/dead_lettered",
+    "dead_lettered": "finews/dead_lettered_writes",
+    "dead_lettered_articles": "finews/dead_lettered",
     "retries": "finews/store/retries",
 }
 
@@ -114,6 +115,8 @@ class MongoPipeline:
             dead_letter_dir=self.config.dead_letter_dir,
         )
         logger.info("storing to %s, database %s", redact(store.uri), self.config.database)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("finews/store", redact(store.uri))
 
     async def process_item(self, item: Any) -> Any:
         """Articles and rejections go to the store; the item is returned as it came."""

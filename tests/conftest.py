@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -100,3 +102,32 @@ def article(n: int = 0, **changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def make_article() -> Callable[..., dict[str, Any]]:
     return article
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def scrapy_run(
+    mongo_uri: str, mongo_db: str, tmp_path: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `scrapy crawl …` as a user would, storing into this test's database."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
+        environ = {
+            **os.environ,
+            "MONGO_URI": mongo_uri,
+            "MONGO_DATABASE": mongo_db,
+            "FINEWS_HOME": str(tmp_path / "finews-home"),
+            **(env or {}),
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "scrapy", *args],
+            cwd=ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -32,25 +32,28 @@ EXPECTED_REJECTS = {
 FURNITURE = ("K图", "文章来源", "返回首页", "EM_StockImg", "责任编辑", "郑重声明", "finews.")
 
 
-@pytest.fixture(scope="module")
-def replayed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+_REPLAYED: dict[str, Any] = {}
+
+
+@pytest.fixture
+def replayed(
+    tmp_path: Path, scrapy_run: Callable[..., subprocess.CompletedProcess[str]]
+) -> dict[str, Any]:
+    """The corpus replayed once (into a test database) and shared by the tests here."""
     if not CORPUS.is_dir():
         pytest.skip(f"real corpus not found at {CORPUS} (only beside the project's checkout)")
-    out = tmp_path_factory.mktemp("corpus") / "out.jsonl"
-    run = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "replay", "-a", f"path={CORPUS}", "-O", out],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    if _REPLAYED:
+        return _REPLAYED
+    out = tmp_path / "out.jsonl"
+    run = scrapy_run("crawl", "replay", "-a", f"path={CORPUS}", "-O", str(out))
     assert run.returncode == 0, run.stderr[-3000:]
     docs = {}
     for line in out.read_text("utf-8").splitlines():
         doc = json.loads(line)
         docs[Path(doc["url"].removeprefix("file://")).name] = doc
     rejected = dict(re.findall(r"rejected file://\S*/([^/\s]+) \[\w+/(\w+)\]", run.stderr))
-    return {"docs": docs, "rejected": rejected, "log": run.stderr}
+    _REPLAYED.update(docs=docs, rejected=rejected, log=run.stderr)
+    return _REPLAYED
 
 
 def _front_matter(path: Path) -> dict[str, str]:

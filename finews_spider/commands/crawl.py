@@ -21,6 +21,8 @@ class Command(ScrapyCrawl):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        failed = crawler.stats.get_value("finews/failed") if crawler.stats else None
-        if self.crawler_process.bootstrap_failed or failed or crawler.stats is None:
+        verdict = crawler.stats.get_value("finews/failed") if crawler.stats else None
+        # No verdict means the crawl never got as far as closing normally (e.g. the store
+        # could not be reached when the spider opened): that is a failure too.
+        if self.crawler_process.bootstrap_failed or verdict is not False:
             self.exitcode = 1

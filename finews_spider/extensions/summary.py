@@ -25,8 +25,11 @@ def ledger(stats: dict[str, Any]) -> dict[str, Any]:
         for key, value in sorted(stats.items())
         if key.startswith("finews/rejected/")
     }
+    if stats.get("finews/store/refused"):
+        # Articles the store's validator refused: recorded in `rejects` (stage store).
+        rejected["store_refused"] = rejected.get("store_refused", 0) + stats["finews/store/refused"]
     stored = {k: stats.get(f"finews/articles/{k}", 0) for k in ("new", "updated", "unchanged")}
-    with_store = any(f"finews/articles/{k}" in stats for k in stored) or "finews/store" in stats
+    with_store = "finews/store" in stats
     articles = sum(stored.values()) if with_store else stats.get("finews/articles", 0)
     dead = stats.get("finews/dead_lettered", 0)
     pages = stats.get("finews/pages_read", 0)

@@ -10,11 +10,13 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
+
 from finews_spider.model import PageContext, ParsedPage, Rejected
 from finews_spider.parsing.finews_source import parse_finews_source
 from finews_spider.parsing.html_pages import parse_eastmoney_page, parse_finews_page
 from finews_spider.parsing.newsshare import parse_newsshare_json
-from finews_spider.parsing.text import decode
+from finews_spider.parsing.text import decode, undo_double_encoding
 
 __all__ = ["detect_kind", "parse_page"]
 
@@ -64,6 +66,11 @@ def parse_page(url: str, body: bytes, context: PageContext | None = None) -> Par
     if b"\x00" in body[:4096]:
         raise Rejected("parse", "binary_page", "the page holds NUL bytes: binary, not text")
     text = decode(body, _charset(context.content_type))
+    # A page saved after being misread as latin-1/windows-1252 (`å¤®è¡Œ` for `央行`) is valid
+    # UTF-8 mojibake: restore the text exactly, and say so (fixtures/hostile/encoding).
+    restored = undo_double_encoding(text)
+    if restored is not None:
+        text = restored
     if context.file_name is None:
         name = PurePosixPath(unquote(urlsplit(url).path)).name
         context = PageContext(
@@ -74,11 +81,24 @@ def parse_page(url: str, body: bytes, context: PageContext | None = None) -> Par
         )
     kind = detect_kind(text)
     try:
-        return _PARSERS[kind](url, text, context)
+        page = _PARSERS[kind](url, text, context)
+        if restored is not None:
+            page.repairs.append("double_encoded_utf8")
+        return page
     except Rejected:
         raise
-    except (ValueError, TypeError, LookupError, AttributeError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        LookupError,
+        AttributeError,
+        RecursionError,
+        etree.LxmlError,
+    ) as exc:
         # lxml/parsel raise these on pathological markup: say so instead of crashing.
+        # Hostile-corpus additions: RecursionError (a backstop for nesting the parsers' own
+        # depth limits miss) and LxmlError (a rendered post that is only a comment raised
+        # lxml's ParserError "Document is empty" out of the core).
         raise Rejected("parse", "malformed_page", f"{kind}: {type(exc).__name__}: {exc}") from None
 
 

@@ -19,6 +19,9 @@ _SOURCE_LINK = re.compile(r"^<((?:https?:)?//[^\s<>]*|)>$")
 _BACK_LINK = re.compile(r"^\s*\[返回[^\]]*\]\([^)]*\)")
 _INFO_CODE = re.compile(r"infoCode=([A-Z]{2}\d{6,24})")
 _MAX_FRONT_MATTER = 20_000
+#: Collections nested deeper than this are refused before PyYAML's recursive composer sees
+#: them: 500 nested `[` took seconds to scan and then raised RecursionError (a crash).
+_MAX_FRONT_MATTER_DEPTH = 16
 
 
 class _StrictLoader(yaml.BaseLoader):
@@ -50,7 +53,18 @@ def _load_front_matter(text: str) -> dict[str, Any]:
     if len(text) > _MAX_FRONT_MATTER:
         raise Rejected("parse", "front_matter_invalid", "front matter is over 20,000 characters")
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=_StrictLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _MAX_FRONT_MATTER_DEPTH:
+                    raise Rejected(
+                        "parse",
+                        "front_matter_invalid",
+                        f"front matter nested over {_MAX_FRONT_MATTER_DEPTH} levels deep",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise Rejected(
                     "parse", "front_matter_invalid", "YAML anchors/aliases are not allowed"
@@ -82,10 +96,12 @@ def _words(data: dict[str, Any], key: str) -> list[str]:
     value = data.get(key)
     if value is None:
         return []
+    # one_line drops control characters and lone surrogates (`"\ud800"` in a quoted YAML
+    # string), which the export and BSON cannot encode.
     if isinstance(value, str):
-        return [w for w in value.split() if w]
+        return [w for w in map(one_line, value.split()) if w]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return [v.strip() for v in value if v.strip()]
+        return [w for w in map(one_line, value) if w]
     raise Rejected("parse", "front_matter_invalid", f"`{key}` is neither text nor a list of text")
 
 

@@ -9,12 +9,30 @@ from lxml import etree, html
 from parsel import Selector
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
+from finews_spider.normalize.cleaning import _limit_depth
 from finews_spider.parsing.text import one_line
 
 # /<category>/<yyyy>/<mm>/<dd>/<slug>.html — Jekyll's permalink for a post with a category
 _POST_PATH = re.compile(r"/([^/]+)/(\d{4})/(\d{2})/(\d{2})/([^/]+)\.html$")
 _MIRROR_HOSTS = ("finews.withounder.com", "finews.zning.me", "finews.zning.xyz")
 _SOURCE_LABEL = re.compile(r"^\s*(?:文章)?来源[:：]\s*")
+_WEB_URL = re.compile(r"^https?://[^\s<>\"'\\]+$", re.IGNORECASE)
+#: Open elements kept when a page nests deeper than libxml2 reads (see `_within_depth`).
+_MAX_DEPTH = 200
+
+
+def _within_depth(text: str) -> str:
+    """The page, flattened to `_MAX_DEPTH` open elements when it nests deeper.
+
+    libxml2 stops at 256 nested elements (2,048 with huge_tree) and silently drops the rest
+    of the page: 10,000 nested divs in #ContentBody lost the article after them, and a
+    rendered post nested 300 deep lost its whole body (fixtures/hostile/nesting). Deeper
+    tags are dropped, their text kept; a page within the limit is returned unchanged."""
+    parser = etree.HTMLParser(encoding="utf-8", no_network=True)  # the strict 256 limit
+    etree.fromstring(text.encode("utf-8", "replace"), parser)
+    if any(e.level == etree.ErrorLevels.FATAL for e in parser.error_log):
+        return _limit_depth(text, _MAX_DEPTH)
+    return text
 
 
 def _outer(node: html.HtmlElement) -> str:
@@ -41,7 +59,7 @@ def _is_back_link(node: html.HtmlElement) -> bool:
 
 
 def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
-    root = html.document_fromstring(text)
+    root = html.document_fromstring(_within_depth(text))
     section = root.find(".//section")
     if section is None:
         raise Rejected("parse", "layout_unrecognised", "no <section> in a finews post page")
@@ -95,7 +113,7 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
 
 
 def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPage:
-    sel = Selector(text=text)
+    sel = Selector(text=_within_depth(text))
     body_node = sel.css("#ContentBody, div.newsContent div.Body, article#zwtext")
     if not body_node:
         raise Rejected("parse", "layout_unrecognised", "no #ContentBody / div.Body / #zwtext")
@@ -121,6 +139,8 @@ def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPag
     if source:
         outlet = one_line(_SOURCE_LABEL.sub("", one_line(source[0].xpath("string()").get())))
     canonical = sel.css('link[rel="canonical"]::attr(href)').get()
+    if canonical is not None and not _WEB_URL.match(canonical.strip()):
+        canonical = None  # a `javascript:` canonical link was stored as source_url
     return ParsedPage(
         url=url,
         kind="eastmoney_page",

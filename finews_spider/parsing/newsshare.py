@@ -17,6 +17,9 @@ from finews_spider.model import PageContext, ParsedPage, Rejected
 from finews_spider.parsing.text import one_line
 
 _INFO_CODE = re.compile(r"^[A-Z]{2}\d{6,24}$")
+# A link stored as `source_url` must be a web address: a list record's `javascript:…` was
+# stored as is (fixtures/hostile/html_safety/javascript-list-record-url.json).
+_WEB_URL = re.compile(r"^https?://[^\s<>\"'\\]+$", re.IGNORECASE)
 _DATE_KEYS = ("showtime", "datetime", "showDateTime", "ordertime", "publishtime")
 
 
@@ -55,6 +58,8 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         data = json.loads(text)
     except ValueError as exc:
         raise Rejected("parse", "json_invalid", f"not valid JSON: {exc}") from None
+    except RecursionError:  # 2,000 nested objects crashed the parse (fixtures/hostile/nesting)
+        raise Rejected("parse", "json_invalid", "JSON nested too deep to read") from None
     article = _find_article(data)
     if article is None:
         raise Rejected("parse", "json_no_article", "no `text` or `content` field in the JSON")
@@ -74,6 +79,9 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         if info_code
         else None
     )
+    record_url = _get(record, "url", "Url")
+    if record_url is not None and not _WEB_URL.match(record_url):
+        record_url = None
     return ParsedPage(
         url=url,
         kind="newsshare_json",
@@ -82,9 +90,10 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         body_html=body,
         context=context,
         summary=one_line(_get(record, "digest", "summary") or _get(article, "digest")) or None,
-        category=_get(record, "column", "columnName"),
+        # one_line: a lone surrogate or control character in the record broke the export
+        category=one_line(_get(record, "column", "columnName")) or None,
         outlet_hint=_get(record, "medianame", "mediaName") or _get(article, "medianame"),
-        source_url=_get(record, "url", "Url") or share_url,
+        source_url=record_url or share_url,
         info_code=info_code,
         id_hints=[h for h in (info_code, url, context.file_name) if h],
     )

@@ -7,47 +7,93 @@ import re
 from finews_spider.model import Rejected
 
 _WS = re.compile(r"[\s\u3000\xa0]+")
+# Control characters that are not whitespace (C0 except \t\n\r\v\f and \x1c-\x1f, DEL, C1
+# except \x85), lone surrogates (JSON and YAML `\ud800` escapes: they cannot be encoded as
+# UTF-8 or BSON, so they broke the export) and the non-characters U+FFFE/U+FFFF. None belongs
+# in a title, tag or outlet; the body cleaner drops them from the body too.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_-]{2,40})""", re.I
 )
-# Chinese pages lie about their charset: GBK pages declared as gb2312 use GBK-only
-# characters, so decode declared GB variants as their superset GB18030.
-_GB_FAMILY = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936"}
+_BOM = b"\xef\xbb\xbf"
+# The cp1252 characters of bytes 0x80-0x9f, back to those bytes (as latin-1 characters):
+# `undo_double_encoding` reverses a latin-1 or a windows-1252 misreading with one table.
+_CP1252_TO_BYTE = {
+    ord(bytes([b]).decode("cp1252")): chr(b)
+    for b in range(0x80, 0xA0)
+    if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)  # undefined in cp1252
+}
+_CP1252_MAX = max(chr(c) for c in _CP1252_TO_BYTE)  # U+2122: CJK text is above it
 
 
 def one_line(value: str | None) -> str:
-    """Collapse all whitespace (including full-width and no-break spaces) to single spaces."""
-    return _WS.sub(" ", value or "").strip()
+    """Collapse all whitespace (including full-width and no-break spaces) to single spaces
+    and drop control characters."""
+    return _WS.sub(" ", _CONTROL.sub("", value or "")).strip()
 
 
 def decode(body: bytes, declared: str | None = None) -> str:
-    """Decode a page: BOM, then UTF-8, then the declared charset, then GB18030.
+    """Decode a page: UTF-8 (a BOM is dropped), else GB18030 (the superset of GB2312/GBK).
 
-    Valid UTF-8 wins over a declared charset: GBK text is almost never valid UTF-8,
-    while GB18030 decodes nearly any bytes (a wrong declaration would give mojibake).
+    Eastmoney and the finews mirror publish UTF-8 and the GB family only, so a declared
+    charset (`declared`, from the HTTP header, or a <meta> tag) never chooses the codec.
+    Hostile-corpus fixes (fixtures/hostile/encoding): a declared single-byte charset
+    (iso-8859-1, windows-1252: web servers' default) decodes *any* bytes, and big5 decodes
+    most GBK bytes, so honouring them stored GBK pages as mojibake; and a UTF-8 page with a
+    few GBK bytes spliced in reads "cleanly" as GB18030 mojibake, so it is refused.
 
-    Raises Rejected(parse, undecodable) when none of them decodes the bytes without errors,
-    rather than storing mojibake."""
-    if body.startswith(b"\xef\xbb\xbf"):
-        return body[3:].decode("utf-8", errors="strict")
-    candidates: list[str] = ["utf-8"]
-    if declared:
-        candidates.append(declared)
+    Raises Rejected(parse, undecodable) rather than storing mojibake."""
+    if body.startswith(_BOM):
+        # A BOM says UTF-8, but one in front of GBK bytes used to raise UnicodeDecodeError
+        # out of the parser: drop it and let the bytes speak.
+        body = body[len(_BOM) :]
+    try:
+        return body.decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        pass
+    said = declared or _declared_in_page(body)
+    shown = f" (declared: {said})" if said else ""
+    if _mostly_utf8(body):
+        raise Rejected(
+            "parse",
+            "undecodable",
+            "mixed encodings: mostly UTF-8 with some bytes that are not UTF-8" + shown,
+        )
+    try:
+        return body.decode("gb18030", errors="strict")
+    except UnicodeDecodeError:
+        raise Rejected(
+            "parse", "undecodable", "the bytes are neither valid UTF-8 nor GB18030" + shown
+        ) from None
+
+
+def _declared_in_page(body: bytes) -> str | None:
     match = _META_CHARSET.search(body[:4096])
-    if match:
-        candidates.append(match.group(1).decode("ascii").lower())
-    candidates.append("gb18030")
-    seen: set[str] = set()
-    for name in candidates:
-        name = "gb18030" if name.lower() in _GB_FAMILY else name.lower()
-        if name in seen:
-            continue
-        seen.add(name)
-        try:
-            return body.decode(name, errors="strict")
-        except (UnicodeDecodeError, LookupError):
-            continue
-    raise Rejected("parse", "undecodable", "the bytes are neither valid UTF-8 nor GB18030")
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """More valid non-ASCII UTF-8 characters than invalid bytes: UTF-8 with foreign bytes.
+
+    GBK text read as UTF-8 gives about one valid character for every ten invalid bytes."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ch > "\x7f") - bad
+    return good > bad
+
+
+def undo_double_encoding(text: str) -> str | None:
+    """The text before it was double-encoded (UTF-8 read as latin-1 or windows-1252, then
+    saved as UTF-8 again: `å¤®è¡Œ` for `央行`), or None when it was not.
+
+    Exact, not a guess: every character must map back to one byte, and those bytes must be
+    valid UTF-8, which text in those code pages practically never is."""
+    if text.isascii() or max(text) > _CP1252_MAX:
+        return None
+    try:
+        return text.translate(_CP1252_TO_BYTE).encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
 
 
 def excerpt(body: bytes, limit: int = 300) -> str:

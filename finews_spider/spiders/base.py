@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -47,18 +50,40 @@ class ArticleSpider(scrapy.Spider):
         except Rejected as error:
             return Rejection.from_error(url, error, excerpt(response.body))
 
-    def article_failed(self, failure: Failure) -> Rejection:
-        """Errback for article requests: a page that could not be fetched is still accounted."""
-        self.count("pages_read")
+    def article_failed(self, failure: Failure) -> Iterator[Rejection]:
+        """Errback for article requests: a page that could not be fetched is still accounted
+        (as read and rejected, with the reason), except one skipped as already stored."""
         request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("finews_skipped_stored"):
+            return
+        self.count("pages_read")
         url = request.url if request is not None else "?"
         error = failure.value
         status = getattr(getattr(error, "response", None), "status", None)
-        reason = f"http_{status}" if status else type(error).__name__
-        detail = f"could not fetch the page: {reason}: {str(error)[:300]}"
-        return Rejection(url, "fetch", reason, detail)
+        if status:
+            reason = f"http_{status}"
+        elif failure.check(IgnoreRequest) and "robots.txt" in str(error):
+            reason = "robots_disallowed"
+        else:
+            reason = _snake(type(error).__name__)
+        detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
+        yield Rejection(url, "fetch", reason, detail)
+
+
+def _snake(name: str) -> str:
+    """`DownloadTimeoutError` -> `download_timeout_error`: reasons are snake_case codes."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def split_arg(value: str | None) -> list[str]:
+    """`-a name=a,b,c` as a list."""
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")

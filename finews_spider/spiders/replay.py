@@ -49,6 +49,7 @@ def sidecar(path: Path) -> dict[str, Any]:
 class ReplaySpider(ArticleSpider):
     name = "replay"
     store_pages = True
+    refresh = True  # a replay re-reads every page it is given, stored or not
     # Local files: no politeness delays, no robots.txt, as fast as the engine goes.
     custom_settings = {
         "ROBOTSTXT_OBEY": False,

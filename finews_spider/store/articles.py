@@ -146,11 +146,20 @@ class Plan:
         return self.op is not None and not isinstance(self.op, InsertOne)
 
 
-def plan_article(item: Doc, stored: Doc | None, seen_at: datetime, *, replay: bool = False) -> Plan:
+def plan_article(
+    item: Doc,
+    stored: Doc | None,
+    seen_at: datetime,
+    *,
+    replay: bool = False,
+    seen_before: bool = False,
+) -> Plan:
     """The write that brings `stored` up to date with `item` (a `prepare`d copy).
 
     `replay`: the item comes from a dead letter and may be older than what is stored;
-    older content then only adds its URL instead of replacing newer content."""
+    older content then only adds its URL instead of replacing newer content.
+    `seen_before`: the item's content is an archived earlier version of this article
+    (another route still serves it); it only adds its URL too, so runs do not flip-flop."""
     if stored is None:
         return Plan(item, "new", InsertOne(new_document(item, seen_at)))
     url = item["url"]
@@ -163,7 +172,7 @@ def plan_article(item: Doc, stored: Doc | None, seen_at: datetime, *, replay: bo
     }
     stored_last_seen = aware(stored.get("last_seen_at") or seen_at)
     last_seen = max(stored_last_seen, seen_at)
-    stale = replay and seen_at < aware(stored.get("updated_at") or seen_at)
+    stale = seen_before or (replay and seen_at < aware(stored.get("updated_at") or seen_at))
     if item["content_hash"] != stored.get("content_hash") and not stale:
         doc = new_document(item, seen_at)
         doc.update(

@@ -40,6 +40,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
     ],
     ARTICLE_VERSIONS: [
         IndexModel([("article_id", ASCENDING), ("version", ASCENDING)], unique=True, name="key"),
+        IndexModel([("article_id", ASCENDING), ("doc.content_hash", ASCENDING)], name="hash"),
     ],
     REJECTS: [
         IndexModel(

@@ -68,7 +68,8 @@ class WriteCounts:
     rejects: int = 0
     pages_stored: int = 0
     pages_unchanged: int = 0
-    dead_lettered: int = 0
+    dead_lettered: int = 0  # writes of every kind (articles, rejects, pages)
+    dead_lettered_articles: int = 0  # article items among them: the ledger's share
     retries: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -267,7 +268,8 @@ class ArticleWriter:
     ) -> list[Pending]:
         """Plan from the stored state, write, and return the items to plan again."""
         stored = await self._find(ARTICLES, [p.doc["_id"] for p in pending])
-        plans = [self._plan(p, stored.get(p.doc["_id"])) for p in pending]
+        earlier = await self._earlier_hashes(pending, stored)
+        plans = [self._plan(p, stored.get(p.doc["_id"]), earlier) for p in pending]
         archives = [plan.archive for plan in plans if plan.archive is not None]
         if archives:  # before the replace, so a crash in between loses no version
             await self._bulk(ARTICLE_VERSIONS, [_archive_op(doc) for doc in archives])
@@ -292,7 +294,7 @@ class ArticleWriter:
             # only the items whose effect the stored document does not already show.
             now = await self._find(ARTICLES, [p.doc["_id"] for _, p in guarded])
             for index, p in guarded:
-                if self._plan(p, now.get(p.doc["_id"])).op is not None:
+                if self._plan(p, now.get(p.doc["_id"]), earlier).op is not None:
                     failed.add(index)
                     again.append(p)
         for index, (_, plan) in enumerate(with_op):
@@ -303,8 +305,37 @@ class ArticleWriter:
                 self._count(p.outcome or plan.outcome)
         return again
 
-    def _plan(self, p: Pending, stored: Doc | None) -> Plan:
-        plan = plan_article(p.doc, stored, p.seen_at, replay=self.replay)
+    async def _earlier_hashes(
+        self, pending: list[Pending], stored: dict[str, Doc]
+    ) -> set[tuple[str, str]]:
+        """(article id, content hash) pairs already archived as earlier versions, for the
+        items whose content differs from the stored one. Two routes that serve different
+        bodies for one article would otherwise add a version on every run, flipping back
+        and forth; content seen before only adds its URL."""
+        differing = [
+            p.doc
+            for p in pending
+            if p.doc["_id"] in stored
+            and stored[p.doc["_id"]].get("content_hash") != p.doc["content_hash"]
+        ]
+        if not differing:
+            return set()
+
+        async def run() -> set[tuple[str, str]]:
+            cursor = self.db[ARTICLE_VERSIONS].find(
+                {
+                    "article_id": {"$in": [d["_id"] for d in differing]},
+                    "doc.content_hash": {"$in": [d["content_hash"] for d in differing]},
+                },
+                {"article_id": 1, "doc.content_hash": 1},
+            )
+            return {(v["article_id"], v["doc"]["content_hash"]) async for v in cursor}
+
+        return await self._retrying(run)
+
+    def _plan(self, p: Pending, stored: Doc | None, earlier: set[tuple[str, str]]) -> Plan:
+        seen_before = (p.doc["_id"], p.doc["content_hash"]) in earlier
+        plan = plan_article(p.doc, stored, p.seen_at, replay=self.replay, seen_before=seen_before)
         if plan.op is not None:
             p.outcome = plan.outcome  # a no-op plan next round means this write landed
         return plan
@@ -436,6 +467,7 @@ class ArticleWriter:
             logger.exception("LOST %d writes: the dead-letter file failed (%s)", len(items), cause)
             raise
         self.counts.dead_lettered += len(items)
+        self.counts.dead_lettered_articles += sum(1 for item in items if item.kind == "article")
         logger.error(
             "%d writes not stored (%s); dead-lettered to %s",
             len(items),

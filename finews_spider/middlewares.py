@@ -1,0 +1,59 @@
+"""Downloader middleware for incremental crawls: don't fetch what is already stored.
+
+An article request whose URL names an article id that the store already holds is not
+sent (unless the spider runs with `-a refresh=1`). List, category and feed pages are
+never skipped: they are how new articles are found.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+
+from finews_spider.normalize.identity import ids_in
+from finews_spider.spiders.base import ARTICLE
+
+logger = logging.getLogger(__name__)
+
+SKIPPED = "finews_skipped_stored"
+
+
+def store_pipeline(crawler: Crawler) -> Any | None:
+    """The running MongoPipeline, if the crawl stores (it owns the one connection)."""
+    scraper = getattr(crawler.engine, "scraper", None)
+    manager = getattr(scraper, "itemproc", None)
+    for component in getattr(manager, "middlewares", ()):
+        if type(component).__name__ == "MongoPipeline":
+            return component
+    return None
+
+
+class SkipStoredArticles:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SkipStoredArticles:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        if not request.meta.get(ARTICLE) or getattr(self.crawler.spider, "refresh", False):
+            return
+        ids = ids_in(request.url) | ids_in(request.meta.get("finews_info_code") or "")
+        if len(ids) != 1:
+            return
+        pipeline = store_pipeline(self.crawler)
+        store = getattr(pipeline, "store", None)
+        if store is None:
+            return
+        article_id = next(iter(ids))
+        if await store.db.articles.find_one({"_id": article_id}, {"_id": 1}) is None:
+            return
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("finews/skipped_stored")
+        request.meta[SKIPPED] = True  # the errback: not a page read, nothing to account
+        raise IgnoreRequest(f"article {article_id} is already stored (use -a refresh=1)")
