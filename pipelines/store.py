@@ -15,6 +15,7 @@ MONGO_RETRY_SECONDS   time budget of those tries (30)
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from typing import TYPE_CHECKING, Any, Self
@@ -136,10 +137,12 @@ class MongoPipeline:
         if not getattr(spider, "store_pages", True):
             return
         content_type = response.headers.get(b"Content-Type")
+        context = request.meta.get("finews_context")
         self.writer.add_page(
             response.url,
             response.body,
             content_type.decode("latin-1") if content_type else None,
+            context=json.dumps(context, ensure_ascii=False, default=str) if context else None,
         )
 
     async def close_spider(self) -> None:

@@ -50,7 +50,13 @@ def canonical_url(url: str) -> str:
 
 def url_id(url: str) -> str:
     """Stable id for an article whose Eastmoney id cannot be known."""
-    return "url:" + hashlib.sha256(canonical_url(url).encode()).hexdigest()[:32]
+    try:
+        canonical = canonical_url(url)
+    except ValueError:
+        # w3lib refuses URLs such as `https://host:alert(1)/` (a hostile canonical link),
+        # which used to crash the core: such a URL is its own canonical form.
+        canonical = url
+    return "url:" + hashlib.sha256(canonical.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def content_hash(title: str, published_at: datetime, body_text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.parsing.text import one_line
+from finews_spider.parsing.text import one_line, web_url
 
 _SOURCE_LINK = re.compile(r"^<((?:https?:)?//[^\s<>]*|)>$")
 _BACK_LINK = re.compile(r"^\s*\[返回[^\]]*\]\([^)]*\)")
@@ -159,8 +159,12 @@ def parse_finews_source(url: str, text: str, context: PageContext) -> ParsedPage
         stripped = line.strip()
         link = _SOURCE_LINK.match(stripped)
         if link:
-            if link.group(1):
-                source_url = link.group(1)
+            target = link.group(1)
+            if target and web_url(("http:" + target) if target.startswith("//") else target):
+                source_url = target
+            elif target:
+                # `<http://host:alert(1)/…>` is no URL (it crashed the id step): not a source.
+                repairs.append("invalid_source_link")
             else:
                 repairs.append("empty_source_link")
             continue

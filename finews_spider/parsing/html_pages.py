@@ -10,13 +10,12 @@ from parsel import Selector
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
 from finews_spider.normalize.cleaning import _limit_depth
-from finews_spider.parsing.text import one_line
+from finews_spider.parsing.text import one_line, web_url
 
 # /<category>/<yyyy>/<mm>/<dd>/<slug>.html — Jekyll's permalink for a post with a category
 _POST_PATH = re.compile(r"/([^/]+)/(\d{4})/(\d{2})/(\d{2})/([^/]+)\.html$")
 _MIRROR_HOSTS = ("finews.withounder.com", "finews.zning.me", "finews.zning.xyz")
 _SOURCE_LABEL = re.compile(r"^\s*(?:文章)?来源[:：]\s*")
-_WEB_URL = re.compile(r"^https?://[^\s<>\"'\\]+$", re.IGNORECASE)
 #: Open elements kept when a page nests deeper than libxml2 reads (see `_within_depth`).
 _MAX_DEPTH = 200
 
@@ -138,9 +137,9 @@ def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPag
     outlet = None
     if source:
         outlet = one_line(_SOURCE_LABEL.sub("", one_line(source[0].xpath("string()").get())))
-    canonical = sel.css('link[rel="canonical"]::attr(href)').get()
-    if canonical is not None and not _WEB_URL.match(canonical.strip()):
-        canonical = None  # a `javascript:` canonical link was stored as source_url
+    # web_url: a `javascript:` canonical link was stored as source_url, and one with the
+    # port `alert(1)` crashed the id step (fixtures/hostile/html_safety).
+    canonical = web_url(sel.css('link[rel="canonical"]::attr(href)').get())
     return ParsedPage(
         url=url,
         kind="eastmoney_page",

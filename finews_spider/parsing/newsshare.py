@@ -14,12 +14,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.parsing.text import one_line
+from finews_spider.parsing.text import one_line, web_url
 
 _INFO_CODE = re.compile(r"^[A-Z]{2}\d{6,24}$")
-# A link stored as `source_url` must be a web address: a list record's `javascript:…` was
-# stored as is (fixtures/hostile/html_safety/javascript-list-record-url.json).
-_WEB_URL = re.compile(r"^https?://[^\s<>\"'\\]+$", re.IGNORECASE)
 _DATE_KEYS = ("showtime", "datetime", "showDateTime", "ordertime", "publishtime")
 
 
@@ -79,9 +76,9 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         if info_code
         else None
     )
-    record_url = _get(record, "url", "Url")
-    if record_url is not None and not _WEB_URL.match(record_url):
-        record_url = None
+    # web_url: a list record's `javascript:…` url was stored as source_url
+    # (fixtures/hostile/html_safety/javascript-list-record-url.json).
+    record_url = web_url(_get(record, "url", "Url"))
     return ParsedPage(
         url=url,
         kind="newsshare_json",

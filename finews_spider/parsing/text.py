@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from finews_spider.model import Rejected
 
@@ -94,6 +95,25 @@ def undo_double_encoding(text: str) -> str | None:
         return text.translate(_CP1252_TO_BYTE).encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return None
+
+
+_WEB_URL = re.compile(r"^https?://[^\s<>\"'\\]+$", re.IGNORECASE)
+
+
+def web_url(value: str | None) -> str | None:
+    """`value` when it is an absolute http(s) URL that parses, else None.
+
+    For links a page states about itself (canonical link, list record `url`): a hostile
+    `javascript:…` or `https://host:alert(1)/` was stored as `source_url` (and the second
+    crashed the id step)."""
+    url = (value or "").strip()
+    if not _WEB_URL.match(url):
+        return None
+    try:
+        urlsplit(url).port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    return url
 
 
 def excerpt(body: bytes, limit: int = 300) -> str:

@@ -18,6 +18,9 @@ from finews_spider.parsing.text import excerpt
 
 #: Request.meta key marking a request whose response is an article page (not a list page).
 ARTICLE = "finews_article"
+#: Request.meta key: what the page's parse needs besides its bytes (`url`, `fetched_at`,
+#: `content_type`, `list_record`); stored with the raw page so `reparse` can repeat it.
+CONTEXT = "finews_context"
 
 
 class ArticleSpider(scrapy.Spider):
@@ -37,18 +40,33 @@ class ArticleSpider(scrapy.Spider):
         fetched_at_known: bool = True,
         content_type: str | None = None,
     ) -> Draft | Rejection:
-        """Parse an article page into a Draft for the pipelines, or a Rejection."""
-        self.count("pages_read")
-        url = url or response.url
-        context = PageContext(
+        """Parse a fetched article page into a Draft for the pipelines, or a Rejection."""
+        return self.read_page(
+            url or response.url,
+            response.body,
+            list_record=list_record,
             fetched_at=fetched_at or (datetime.now(UTC) if fetched_at_known else None),
             content_type=content_type or _header(response, b"Content-Type"),
-            list_record=list_record,
+        )
+
+    def read_page(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        list_record: dict[str, Any] | None = None,
+        fetched_at: datetime | None = None,
+        content_type: str | None = None,
+    ) -> Draft | Rejection:
+        """Every page a spider hands to the parsers is counted here, once."""
+        self.count("pages_read")
+        context = PageContext(
+            fetched_at=fetched_at, content_type=content_type, list_record=list_record
         )
         try:
-            return Draft(parse_page(url, response.body, context))
+            return Draft(parse_page(url, body, context))
         except Rejected as error:
-            return Rejection.from_error(url, error, excerpt(response.body))
+            return Rejection.from_error(url, error, excerpt(body))
 
     def article_failed(self, failure: Failure) -> Iterator[Rejection]:
         """Errback for article requests: a page that could not be fetched is still accounted

@@ -20,7 +20,7 @@ from scrapy.http import Response
 
 from finews_spider.model import Draft, Rejection
 from finews_spider.parsing.newsshare import info_code_from_url
-from finews_spider.spiders.base import ARTICLE, ArticleSpider, flag, split_arg
+from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider, flag, split_arg
 
 DEFAULT_BASE_URL = "http://choicewzp1.eastmoney.com/"
 LIST_PATH = "NewsData/GetNewsList.do"
@@ -72,7 +72,7 @@ class NewsShareSpider(ArticleSpider):
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"record": record},
-            meta={ARTICLE: True, "finews_info_code": code},
+            meta={ARTICLE: True, "finews_info_code": code, CONTEXT: {"list_record": record}},
         )
 
     def parse_list(self, response: Response) -> Iterator[scrapy.Request]:

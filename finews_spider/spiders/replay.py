@@ -19,7 +19,7 @@ import scrapy
 from scrapy.http import Response
 
 from finews_spider.model import Draft, Rejection
-from finews_spider.spiders.base import ARTICLE, ArticleSpider
+from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider
 
 SIDECAR_SUFFIXES = (".meta.json", ".expected.json")
 
@@ -75,7 +75,9 @@ class ReplaySpider(ArticleSpider):
                 callback=self.parse_saved,
                 errback=self.article_failed,
                 cb_kwargs={"meta": sidecar(page)},
-                meta={ARTICLE: True},
+                # what `reparse` needs to read the stored page the same way again
+                # (a saved page without a recorded fetch time keeps `fetched_at: None`)
+                meta={ARTICLE: True, CONTEXT: {"fetched_at": None, **sidecar(page)}},
                 dont_filter=True,
             )
 

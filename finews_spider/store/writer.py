@@ -143,11 +143,19 @@ class ArticleWriter:
         body: bytes,
         content_type: str | None = None,
         *,
+        context: str | None = None,
         seen_at: datetime | None = None,
     ) -> None:
         """Buffer a raw page. Not async (signal handlers cannot await): when the buffer is
-        due, a background task flushes it."""
-        doc = {"url": str(url), "body": bytes(body), "content_type": content_type}
+        due, a background task flushes it. `context` is what `reparse` needs besides the
+        bytes (the article URL, fetch time, list record), as a JSON string: page data is
+        never stored as keys."""
+        doc = {
+            "url": str(url),
+            "body": bytes(body),
+            "content_type": content_type,
+            "context": context,
+        }
         self._append(Pending("page", doc, seen_at or utcnow()))
         if self._due():
             self._start_flush()
@@ -160,7 +168,13 @@ class ArticleWriter:
             await self.add_rejection(Rejection(**pending.doc), seen_at=pending.seen_at)
         else:
             doc = pending.doc
-            self.add_page(doc["url"], doc["body"], doc.get("content_type"), seen_at=pending.seen_at)
+            self.add_page(
+                doc["url"],
+                doc["body"],
+                doc.get("content_type"),
+                context=doc.get("context"),
+                seen_at=pending.seen_at,
+            )
 
     # -- flushing ---------------------------------------------------------------------
 
@@ -386,7 +400,10 @@ class ArticleWriter:
             digest = hashlib.sha256(body).hexdigest()
             seen = {"$min": {"first_seen_at": p.seen_at}, "$max": {"last_seen_at": p.seen_at}}
             if stored.get(url, {}).get("sha256") == digest:
-                ops.append(UpdateOne({"_id": url}, seen))  # same body: never stored twice
+                # same body: never stored twice
+                ops.append(
+                    UpdateOne({"_id": url}, {"$set": {"context": p.doc.get("context")}, **seen})
+                )
                 unchanged += 1
             else:
                 packed = zlib.compress(body, 6)
@@ -398,6 +415,8 @@ class ArticleWriter:
                     "content_type": p.doc.get("content_type"),
                     "sha256": digest,
                     "size": len(body),
+                    "context": p.doc.get("context"),
+                    "body_seen_at": p.seen_at,  # when this body was read
                 }
                 ops.append(UpdateOne({"_id": url}, {"$set": fields, **seen}, upsert=True))
             kept.append(p)

@@ -1,0 +1,139 @@
+"""The main job against a real server: `scrapy crawl replay` stores, re-runs are idempotent,
+`reparse` applies parser changes without the network, a down store fails the crawl."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+
+from finews_spider.model import PARSER_VERSION
+from finews_spider.store.embedded import EmbeddedServer, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+NORMAL = [
+    FIXTURES / k for k in ("finews_source", "finews_page", "eastmoney_page", "newsshare_json")
+]
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+pytestmark = pytest.mark.store
+
+
+def replay_all(scrapy_run: Run) -> subprocess.CompletedProcess[str]:
+    run = None
+    for folder in NORMAL:
+        run = scrapy_run("crawl", "replay", "-a", f"path={folder}")
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert "balanced=yes" in run.stderr
+    assert run is not None
+    return run
+
+
+def snapshot(uri: str, db: str) -> dict[str, list[dict[str, Any]]]:
+    """Every collection, sorted, without the fields a re-run is allowed to move."""
+    moving = {"last_seen_at"}
+    with MongoClient(uri) as client:
+        out = {}
+        for name in ("articles", "article_versions", "pages", "rejects"):
+            docs = list(client[db][name].find().sort("_id", 1))
+            for doc in docs:
+                for key in moving:
+                    doc.pop(key, None)
+                if name == "rejects":
+                    doc.pop("count", None)  # times rejected: it counts the re-run, by design
+            out[name] = docs
+        return out
+
+
+def test_running_twice_changes_nothing_but_last_seen(
+    scrapy_run: Run, mongo_uri: str, mongo_db: str
+) -> None:
+    replay_all(scrapy_run)
+    first = snapshot(mongo_uri, mongo_db)
+    run = replay_all(scrapy_run)
+    assert "updated=0" in run.stderr and "new=0" in run.stderr
+    second = snapshot(mongo_uri, mongo_db)
+    assert second == first
+    assert len(first["articles"]) >= 13
+    with MongoClient(mongo_uri) as client:
+        rejects = list(client[mongo_db].rejects.find())
+    assert {r["reason"] for r in rejects} >= {"date_missing", "title_missing", "not_an_article"}
+    assert all(r["count"] == 2 and r["detail"] and r["url"] for r in rejects)
+
+
+def test_one_article_through_two_routes_is_one_document(
+    scrapy_run: Run, mongo_uri: str, mongo_db: str
+) -> None:
+    replay_all(scrapy_run)
+    with MongoClient(mongo_uri, tz_aware=True) as client:
+        docs = list(client[mongo_db].articles.find({"_id": "202403052987654321"}))
+    assert len(docs) == 1
+    doc = docs[0]
+    assert doc["version"] == 1
+    assert len(doc["urls"]) == 2  # the Eastmoney page and the finews post
+    # The page header says 18:20, the post says 18:20:31: the document keeps the seconds.
+    assert doc["published_at"].isoformat() == "2024-03-05T10:20:31+00:00"
+    assert doc["category"] == "jingjicankaowang" or doc["page_kind"] == "eastmoney_page"
+
+
+def test_reparse_applies_a_parser_change_without_the_network(
+    scrapy_run: Run, mongo_uri: str, mongo_db: str
+) -> None:
+    replay_all(scrapy_run)
+    with MongoClient(mongo_uri) as client:
+        articles = client[mongo_db].articles
+        # What an older parser had stored: a stale parser_version and a worse outlet.
+        articles.update_many({}, {"$set": {"parser_version": "2020.1.1", "outlet": "旧"}})
+        total = articles.count_documents({})
+    run = scrapy_run("crawl", "reparse")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "requests=0 " in run.stderr  # not a single network request
+    assert f"updated={total} " in run.stderr  # one route per article updates it
+    with MongoClient(mongo_uri) as client:
+        articles = client[mongo_db].articles
+        assert articles.count_documents({"parser_version": PARSER_VERSION}) == total
+        assert articles.count_documents({"outlet": "旧"}) == 0
+        assert articles.count_documents({"version": {"$ne": 1}}) == 0
+    again = scrapy_run("crawl", "reparse")
+    assert "new=0 updated=0 " in again.stderr
+    assert run.stderr.count("rejected=") == again.stderr.count("rejected=")
+    # the same rejections as the replay: a saved page without a fetch time stays rejected
+    assert "date_relative_without_fetch_time:1" in again.stderr
+
+
+def test_unreachable_store_fails_the_crawl_at_once(scrapy_run: Run) -> None:
+    uri = f"mongodb://finews:s3cret@127.0.0.1:{free_port()}/"
+    started = time.monotonic()
+    run = scrapy_run(
+        "crawl",
+        "replay",
+        "-a",
+        f"path={FIXTURES / 'finews_source'}",
+        env={"MONGO_URI": uri, "MONGO_TIMEOUT_SECONDS": "2"},
+    )
+    assert run.returncode != 0
+    assert time.monotonic() - started < 60
+    assert "s3cret" not in run.stderr  # credentials never in logs
+    assert "127.0.0.1" in run.stderr and "unavailable" in run.stderr.lower()
+
+
+def test_main_job_without_a_server_uses_the_embedded_store(scrapy_run: Run, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    run = scrapy_run(
+        "crawl",
+        "replay",
+        "-a",
+        f"path={FIXTURES / 'finews_source'}",
+        env={"MONGO_URI": "", "FINEWS_HOME": str(home), "MONGO_DATABASE": "finews"},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "embedded store" in run.stderr
+    with EmbeddedServer(home) as server, MongoClient(server.uri) as client:
+        assert client.finews.articles.count_documents({}) == 6
+        assert client.finews.articles.find_one({"_id": "202403052987654321"})["title"]
