@@ -131,3 +131,6 @@ def scrapy_run(
         )
 
     return run
+
+
+from sites import loopback_site  # noqa: E402, F401  (the loopback finews/Eastmoney site)

@@ -79,7 +79,7 @@ def _mostly_utf8(body: bytes) -> bool:
     GBK text read as UTF-8 gives about one valid character for every ten invalid bytes."""
     text = body.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    good = sum(1 for ch in text if ch > "\x7f") - bad
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad  # non-ASCII, C speed
     return good > bad
 
 
