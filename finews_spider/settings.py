@@ -46,8 +46,12 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
     "scrapy.extensions.memdebug.MemoryDebugger": None,
+    # Spidermon runs the close monitors before the summary reads their verdict.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "finews_spider.extensions.summary.CrawlSummary": 900,
 }
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["finews_spider.monitors.CloseMonitorSuite"]
 
 # --- Data flow: spiders -> parsing -> pipelines -> store -----------------------------------
 # The normalisation pipelines mirror finews_spider.normalize.steps.STEPS (a test checks).

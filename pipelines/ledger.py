@@ -17,6 +17,8 @@ from finews_spider.model import Rejection
 
 logger = logging.getLogger(__name__)
 
+COVERED = ("published_at", "title", "body_text", "stock_codes", "outlet", "summary")
+
 
 class LedgerPipeline:
     def __init__(self, crawler: Crawler) -> None:
@@ -37,4 +39,7 @@ class LedgerPipeline:
             # Already logged and (with a store) recorded: keep it out of the feed quietly.
             raise DropItem(f"rejected: {item.reason}", log_level="DEBUG")
         self.stats.inc_value("finews/articles")
+        for field in COVERED:  # field coverage for the close monitors
+            if item.get(field):
+                self.stats.inc_value(f"finews/coverage/{field}")
         return item

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Self
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from finews_spider.extensions.summary import failed, ledger
 from finews_spider.model import Rejection
 from finews_spider.store import (
     ArticleWriter,
@@ -33,6 +34,8 @@ from finews_spider.store import (
     redact,
     resolve_config,
 )
+from finews_spider.store.runs import record_run, run_record
+from finews_spider.store.writer import utcnow
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -100,6 +103,8 @@ class MongoPipeline:
             ),
         )
         crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
+        # After CrawlSummary (an extension, connected earlier) has judged the run.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     async def open_spider(self) -> None:
@@ -142,7 +147,9 @@ class MongoPipeline:
             response.url,
             response.body,
             content_type.decode("latin-1") if content_type else None,
-            context=json.dumps(context, ensure_ascii=False, default=str) if context else None,
+            context=json.dumps(context, default=str)
+            if context
+            else None,  # ASCII: any text survives
         )
 
     async def close_spider(self) -> None:
@@ -151,6 +158,34 @@ class MongoPipeline:
                 await self.writer.close()
                 self._publish_stats()
                 self._log_summary(self.writer)
+        except BaseException:
+            await self._release()
+            raise
+        # The store stays open until spider_closed: the run's ledger goes to `runs` then.
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Record this run's ledger in `runs`, then let the store go."""
+        try:
+            stats = self.crawler.stats
+            if self.store is not None and stats is not None:
+                values = stats.get_stats()
+                run_id = (
+                    str(self.crawler.settings.get("FINEWS_RUN_ID") or "")
+                    or os.environ.get("FINEWS_RUN_ID", "")
+                    or f"{spider.name}-{values.get('start_time', utcnow()):%Y%m%dT%H%M%S%z}"
+                )
+                record = run_record(
+                    run_id,
+                    spider.name,
+                    ledger(values),
+                    reason=reason,
+                    failed=failed(values, reason),
+                    started_at=values.get("start_time"),
+                )
+                await record_run(self.store.db, record)
+                stats.set_value("finews/run_id", run_id)
+        except Exception:
+            logger.exception("could not record the run's ledger in `runs`")
         finally:
             await self._release()
 

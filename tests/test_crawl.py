@@ -14,6 +14,8 @@ from sites import LoopbackSite
 ROOT = Path(__file__).resolve().parents[1]
 Run = Callable[..., subprocess.CompletedProcess[str]]
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO"]
+# These sites are small and the tests break them on purpose: no reject-ratio ceiling.
+FAST += ["-s", "FINEWS_MAX_REJECT_RATIO=1"]
 POST = re.compile(r"^/[^/]+/\d{4}/\d{2}/\d{2}/[^/]+\.html$")
 
 pytestmark = pytest.mark.store
@@ -218,3 +220,21 @@ def test_exit_status_when_nothing_can_be_fetched(scrapy_run: Run) -> None:
     run = crawl(scrapy_run, "finews", "base_url=http://127.0.0.1:9/", "-s", "RETRY_TIMES=0")
     assert run.returncode != 0
     assert "FAILED" in run.stderr
+
+
+def test_a_failed_monitor_shows_in_the_summary_and_the_exit_status(
+    loopback_site: LoopbackSite, scrapy_run: Run
+) -> None:
+    run = crawl(
+        scrapy_run,
+        "finews",
+        f"base_url={loopback_site.base_url}",
+        "-s",
+        "FINEWS_MIN_ARTICLES=100",
+        "-s",
+        'FINEWS_FIELD_COVERAGE={"stock_codes": 1.0}',
+    )
+    assert run.returncode == 1
+    summary = next(line for line in run.stderr.splitlines() if "finews.summary" in line)
+    assert "FAILED" in summary and "minimum article count" in summary
+    assert "stock_codes" in run.stderr and "field coverage" in summary

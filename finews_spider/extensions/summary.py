@@ -46,7 +46,13 @@ def ledger(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def summary_line(spider: str, reason: str, book: dict[str, Any], seconds: float) -> str:
+def summary_line(
+    spider: str,
+    reason: str,
+    book: dict[str, Any],
+    seconds: float,
+    monitors: list[str] | None = None,
+) -> str:
     if "articles_new" in book:
         stored = (
             f"articles new={book['articles_new']} updated={book['articles_updated']}"
@@ -60,6 +66,19 @@ def summary_line(spider: str, reason: str, book: dict[str, Any], seconds: float)
         f"{stored} rejected={book['rejected']} ({by_reason}) "
         f"dead_lettered={book['dead_lettered']} "
         f"balanced={'yes' if book['balanced'] else 'NO'} duration={seconds:.1f}s"
+        + (f" monitors FAILED: {'; '.join(monitors)}" if monitors else "")
+    )
+
+
+def failed(stats: dict[str, Any], reason: str) -> bool:
+    """The verdict on a run: closed for any reason but `finished`, the store failed, or
+    requests were made and not one response came back."""
+    book = ledger(stats)
+    return (
+        reason != "finished"
+        or bool(stats.get("finews/store_failed"))
+        or bool(stats.get("finews/monitors_failed"))
+        or (book["requests"] > 0 and book["responses"] == 0)
     )
 
 
@@ -79,12 +98,9 @@ class CrawlSummary:
         book = ledger(stats)
         start = stats.get("start_time") or datetime.now(UTC)
         seconds = (datetime.now(UTC) - start).total_seconds()
-        failed = (
-            reason != "finished"
-            or bool(stats.get("finews/store_failed"))
-            or (book["requests"] > 0 and book["responses"] == 0)
-        )
+        bad = failed(stats, reason)
         self.stats.set_value("finews/balanced", book["balanced"])
-        self.stats.set_value("finews/failed", failed)
-        line = summary_line(spider.name, "FAILED" if failed else reason, book, seconds)
-        (logger.error if failed else logger.info)(line)
+        self.stats.set_value("finews/failed", bad)
+        monitors = list(stats.get("finews/monitors_failed") or [])
+        line = summary_line(spider.name, "FAILED" if bad else reason, book, seconds, monitors)
+        (logger.error if bad else logger.info)(line)

@@ -90,7 +90,26 @@ _FIELD_ORDER = tuple(article_schema()["properties"])
 def finish(draft: Draft) -> Article:
     """The validated article document, fields in contract order."""
     doc = {name: draft.doc[name] for name in _FIELD_ORDER if name in draft.doc}
+    _check_text(doc)
     return validate_article(doc)
+
+
+def _check_text(value: object, path: str = "") -> None:
+    """Lone surrogates (`\\ud800` escapes in JSON) cannot be stored as UTF-8/BSON: reject the
+    page with its reason instead of letting the store fail on it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Rejected(
+                "validation", "invalid_text", f"{path or 'a field'} holds unpaired surrogates"
+            ) from None
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            _check_text(sub, f"{path}/{key}")
+    elif isinstance(value, list):
+        for sub in value:
+            _check_text(sub, path)
 
 
 def build_article(draft: Draft) -> Article:

@@ -37,7 +37,9 @@ class Pending:
 
 def encode(pending: Pending) -> str:
     record = {"kind": pending.kind, "seen_at": pending.seen_at, "doc": pending.doc}
-    return json_util.dumps(record, json_options=_JSON, ensure_ascii=False)
+    return json_util.dumps(
+        record, json_options=_JSON, ensure_ascii=True
+    )  # lone surrogates survive as escapes
 
 
 def decode(line: str) -> Pending:

@@ -1,0 +1,98 @@
+"""Monitors run at the close of every crawl (Spidermon).
+
+A failed monitor is recorded in the stats (`finews/monitors_failed`); the crawl summary
+shows it and the crawl exits non-zero. Thresholds are settings:
+
+FINEWS_MIN_ARTICLES        articles a run must yield (default 0: an incremental run may
+                           legitimately find nothing new)
+FINEWS_FIELD_COVERAGE      {field: minimum share of articles with a non-empty value}
+FINEWS_MAX_REJECT_RATIO    rejected / pages read (default 0.5)
+FINEWS_MAX_ERRORS          ERROR log lines, retries given up aside (default 0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spidermon import Monitor, MonitorSuite, monitors
+from spidermon.core.actions import Action
+
+from finews_spider.extensions.summary import ledger
+
+DEFAULT_FIELD_COVERAGE = {"published_at": 1.0, "title": 1.0, "body_text": 1.0, "stock_codes": 0.0}
+
+
+class _FinewsMonitor(Monitor):
+    @property
+    def stats(self) -> dict[str, Any]:
+        return self.data.stats
+
+    def setting(self, name: str, default: Any) -> Any:
+        return self.data.crawler.settings.get(name, default)
+
+
+@monitors.name("articles")
+class ArticleCountMonitor(_FinewsMonitor):
+    @monitors.name("minimum article count")
+    def test_minimum_articles(self) -> None:
+        minimum = int(self.setting("FINEWS_MIN_ARTICLES", 0))
+        articles = ledger(self.stats)["articles"]
+        self.assertGreaterEqual(articles, minimum, f"{articles} articles, expected ≥ {minimum}")
+
+
+@monitors.name("field coverage")
+class FieldCoverageMonitor(_FinewsMonitor):
+    @monitors.name("fields present in enough articles")
+    def test_field_coverage(self) -> None:
+        configured = self.data.crawler.settings.getdict("FINEWS_FIELD_COVERAGE")
+        rules = {**DEFAULT_FIELD_COVERAGE, **configured}
+        articles = self.stats.get("finews/articles", 0)
+        if not articles:
+            return
+        short = []
+        for field, minimum in rules.items():
+            share = self.stats.get(f"finews/coverage/{field}", 0) / articles
+            if share < float(minimum):
+                short.append(f"{field} {share:.0%} < {float(minimum):.0%}")
+        self.assertFalse(short, "; ".join(short))
+
+
+@monitors.name("rejects and errors")
+class CeilingMonitor(_FinewsMonitor):
+    @monitors.name("reject ratio under the ceiling")
+    def test_reject_ratio(self) -> None:
+        book = ledger(self.stats)
+        ceiling = float(self.setting("FINEWS_MAX_REJECT_RATIO", 0.5))
+        ratio = book["rejected"] / book["pages_read"] if book["pages_read"] else 0.0
+        self.assertLessEqual(
+            ratio, ceiling, f"{ratio:.0%} of pages rejected (ceiling {ceiling:.0%})"
+        )
+
+    @monitors.name("error log lines under the ceiling")
+    def test_errors(self) -> None:
+        # Scrapy logs each retry given up as an ERROR; those pages are already rejects
+        # (fetch/http_…) and count against the reject ceiling instead.
+        errors = self.stats.get("log_count/ERROR", 0) - self.stats.get("retry/max_reached", 0)
+        ceiling = int(self.setting("FINEWS_MAX_ERRORS", 0))
+        self.assertLessEqual(errors, ceiling, f"{errors} errors logged (ceiling {ceiling})")
+
+
+@monitors.name("ledger")
+class LedgerMonitor(_FinewsMonitor):
+    @monitors.name("pages read = articles + rejected + dead-lettered")
+    def test_balanced(self) -> None:
+        book = ledger(self.stats)
+        self.assertTrue(book["balanced"], f"the ledger does not balance: {book}")
+
+
+class RecordMonitorResults(Action):
+    """Put the failed monitors where the crawl summary and the exit status see them."""
+
+    def run_action(self) -> None:
+        failed = [getattr(r.item, "name", str(r.item)) for r in self.result.monitors_failed_results]
+        self.data.crawler.stats.set_value("finews/monitors_failed", failed)
+
+
+class CloseMonitorSuite(MonitorSuite):
+    monitors = [ArticleCountMonitor, FieldCoverageMonitor, CeilingMonitor, LedgerMonitor]
+    monitors_finished_actions = [RecordMonitorResults]
