@@ -1,4 +1,7 @@
-"""Downloader middleware for incremental crawls: don't fetch what is already stored.
+"""Downloader middlewares: incremental crawls (don't fetch what is already stored), and
+polite retries (wait as long as the site's Retry-After asks).
+
+SkipStoredArticles: don't fetch what is already stored.
 
 An article request whose URL names an article id that the store already holds is not
 sent (unless the spider runs with `-a refresh=1`). List, category and feed pages are
@@ -7,12 +10,16 @@ never skipped: they are how new articles are found.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
 from finews_spider.normalize.identity import ids_in
 from finews_spider.spiders.base import ARTICLE
@@ -57,3 +64,45 @@ class SkipStoredArticles:
         self.crawler.stats.inc_value("finews/skipped_stored")
         request.meta[SKIPPED] = True  # the errback: not a page read, nothing to account
         raise IgnoreRequest(f"article {article_id} is already stored (use -a refresh=1)")
+
+
+class RetryAfter:
+    """Honour `Retry-After` on 429 and 503 before Scrapy's RetryMiddleware asks again.
+
+    Scrapy retries at once; a site that says "come back in N seconds" is asked again only
+    after N seconds (capped by FINEWS_RETRY_AFTER_MAX, default 60). Only this response
+    waits: other requests go on meanwhile."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.cap = crawler.settings.getfloat("FINEWS_RETRY_AFTER_MAX", 60.0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfter:
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        if response.status not in (429, 503):
+            return response
+        delay = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if delay is not None and delay > 0:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("finews/retry_after_waits")
+            await asyncio.sleep(min(delay, self.cap))
+        return response
+
+
+def retry_after_seconds(value: bytes | None) -> float | None:
+    """`Retry-After: 120` or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

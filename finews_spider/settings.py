@@ -67,8 +67,19 @@ ITEM_PIPELINES = {
 # Incremental crawls: article pages already stored are not fetched again (-a refresh=1 does).
 DOWNLOADER_MIDDLEWARES = {
     "finews_spider.middlewares.SkipStoredArticles": 50,
+    # Between RetryMiddleware (550) and the downloader: the response waits here first.
+    "finews_spider.middlewares.RetryAfter": 560,
 }
+FINEWS_RETRY_AFTER_MAX = 60.0
 
 # MONGO_URI, MONGO_DATABASE, FINEWS_HOME and the MONGO_* tuning settings are read by
 # pipelines/store.py (each falls back to the environment variable of the same name).
+
+# --- Scale-out: distributed mode, switched on by REDIS_URL ---------------------------------
+# With REDIS_URL set (setting or environment variable) the add-on swaps in the shared Redis
+# scheduler and per-run dupefilter (scrapy-redis, SCHEDULER_PERSIST), requires MONGO_URI,
+# and runs this process as a worker (or, with FINEWS_ROLE=seed / `finews seed`, as the seed
+# of a new run). Without REDIS_URL it does nothing. Its FINEWS_* settings are listed in
+# finews_spider/distributed/__init__.py.
+ADDONS = {"finews_spider.distributed.Distributed": 100}
 LOG_LEVEL = os.environ.get("FINEWS_LOG_LEVEL", "INFO")

@@ -71,13 +71,15 @@ def summary_line(
 
 
 def failed(stats: dict[str, Any], reason: str) -> bool:
-    """The verdict on a run: closed for any reason but `finished`, the store failed, or
-    requests were made and not one response came back."""
+    """The verdict on a run: closed for any reason but `finished`, the store failed, a
+    monitor failed, writes were dead-lettered, or not one response came back."""
     book = ledger(stats)
     return (
         reason != "finished"
         or bool(stats.get("finews/store_failed"))
         or bool(stats.get("finews/monitors_failed"))
+        # Dead letters are safe on disk but not in the store: someone must re-send them.
+        or book["dead_lettered"] > 0
         or (book["requests"] > 0 and book["responses"] == 0)
     )
 

@@ -26,6 +26,20 @@ CONTEXT = "finews_context"
 class ArticleSpider(scrapy.Spider):
     """Spiders route URLs; the parsers and the pipelines do the rest."""
 
+    _seen: set[str] | None = None
+
+    def first_time(self, key: str) -> bool:
+        """Article requests are sent with dont_filter: the store, not a JOBDIR's fingerprint
+        memory, decides what is known. (After a crash, a fingerprint of an article whose item
+        never reached the store would otherwise hide it for good.) Within one process, each
+        article is still asked for once."""
+        if self._seen is None:
+            self._seen = set()
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
     def count(self, key: str, n: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"finews/{key}", n)

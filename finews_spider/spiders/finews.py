@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response, XmlResponse
 
+from finews_spider.distributed import first_in_run
 from finews_spider.model import Draft, Rejection
 from finews_spider.spiders.base import ARTICLE, ArticleSpider, flag, split_arg
 
@@ -53,10 +54,10 @@ class FinewsSpider(ArticleSpider):
 
     def list_request(self, url: str) -> scrapy.Request | None:
         # List pages are fetched on every run (dont_filter: a JOBDIR's remembered
-        # fingerprints must not turn the next scheduled run into a no-op), once per run.
-        if url in self._lists_seen:
+        # fingerprints must not turn the next scheduled run into a no-op), once per run
+        # (in a distributed run, once across all its workers).
+        if not first_in_run(self, "lists", url, self._lists_seen):
             return None
-        self._lists_seen.add(url)
         return scrapy.Request(url, callback=self.parse_list, dont_filter=True)
 
     def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
@@ -73,12 +74,13 @@ class FinewsSpider(ArticleSpider):
             if parts.scheme not in ("http", "https") or parts.hostname != self.host:
                 continue
             post = POST_PATH.match(parts.path)
-            if post and self.wanted(post):
+            if post and self.wanted(post) and self.first_time(url):
                 yield scrapy.Request(
                     url,
                     callback=self.parse_post,
                     errback=self.article_failed,
                     meta={ARTICLE: True},
+                    dont_filter=True,
                 )
             elif not post and not self.categories and LIST_PATH.match(parts.path):
                 request = self.list_request(url)

@@ -73,6 +73,7 @@ class NewsShareSpider(ArticleSpider):
             errback=self.article_failed,
             cb_kwargs={"record": record},
             meta={ARTICLE: True, "finews_info_code": code, CONTEXT: {"list_record": record}},
+            dont_filter=True,
         )
 
     def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
@@ -81,7 +82,7 @@ class NewsShareSpider(ArticleSpider):
         records = (data.get("data") or {}).get("list") if isinstance(data, dict) else None
         for record in records or []:
             code = record.get("infoCode") if isinstance(record, dict) else None
-            if isinstance(code, str) and code:
+            if isinstance(code, str) and code and self.first_time(code):
                 yield self.article_request(code, record)
 
     def parse_article(

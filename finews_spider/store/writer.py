@@ -296,7 +296,7 @@ class ArticleWriter:
             index = int(error["index"])
             failed.add(index)
             p, plan = with_op[index]
-            if error.get("code") == _DUPLICATE_KEY and not plan.guarded:
+            if error.get("code") == _DUPLICATE_KEY and not plan.guarded and _on_id(error):
                 again.append(p)  # inserted by another writer meanwhile: plan again
             else:
                 refusals.append(self._refuse(p, _server_message(error)))
@@ -516,6 +516,15 @@ def _reject_op(p: Pending) -> UpdateOne:
         "$inc": {"count": 1},
     }
     return UpdateOne(key, update, upsert=True)
+
+
+def _on_id(error: Doc) -> bool:
+    """A duplicate `_id` means another writer inserted the article meanwhile (plan again);
+    a duplicate on any other unique index is the store refusing the document."""
+    pattern = error.get("keyPattern")
+    if isinstance(pattern, dict):
+        return list(pattern) == ["_id"]
+    return " index: _id_ " in str(error.get("errmsg", ""))
 
 
 def _server_message(error: Doc) -> str:

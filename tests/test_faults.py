@@ -1,0 +1,264 @@
+"""Fault injection with a real server: whatever fails underneath, no article is lost or
+duplicated and every crawl's ledger balances."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+from sites import LoopbackSite
+
+from finews_spider.store.embedded import EmbeddedServer
+
+ROOT = Path(__file__).resolve().parents[1]
+Run = Callable[..., subprocess.CompletedProcess[str]]
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "FINEWS_MAX_REJECT_RATIO=1"]
+
+pytestmark = pytest.mark.store
+
+
+def stored_ids(uri: str, db: str) -> list[str]:
+    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+        return sorted(d["_id"] for d in client[db].articles.find({}, {"_id": 1}))
+
+
+def reject_reasons(uri: str, db: str) -> dict[str, str]:
+    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+        return {r["url"]: r["reason"] for r in client[db].rejects.find()}
+
+
+def expected_ids(site: LoopbackSite) -> list[str]:
+    return sorted({p.article_id for p in site.posts if p.article_id})
+
+
+def balanced(run: subprocess.CompletedProcess[str]) -> bool:
+    return "balanced=yes" in run.stderr
+
+
+def test_retry_after_is_honoured_for_429_and_503(
+    loopback_site: LoopbackSite, scrapy_run: Run, mongo_uri: str, mongo_db: str
+) -> None:
+    posts = [p for p in loopback_site.posts if p.article_id]
+    loopback_site.fail(posts[0].url, status=429, retry_after=1, times=1)
+    loopback_site.fail(posts[1].url, status=503, retry_after=1, times=1)
+    started = time.monotonic()
+    run = scrapy_run("crawl", "finews", *FAST, "-a", f"base_url={loopback_site.base_url}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert time.monotonic() - started >= 1  # it waited as asked
+    assert [h.status for h in loopback_site.hits(posts[0].url)] == [429, 200]
+    assert [h.status for h in loopback_site.hits(posts[1].url)] == [503, 200]
+    assert "'finews/retry_after_waits': 2" in run.stderr
+    assert stored_ids(mongo_uri, mongo_db) == expected_ids(loopback_site)
+    assert balanced(run)
+
+
+def test_connection_reset_mid_body_and_one_unresolvable_host(
+    loopback_site: LoopbackSite, scrapy_run: Run, mongo_uri: str, mongo_db: str
+) -> None:
+    posts = [p for p in loopback_site.posts if p.article_id]
+    loopback_site.fail(f"/a/{posts[0].article_id}.html", reset=True)
+    ids = [p.article_id for p in posts]
+    run = scrapy_run(
+        "crawl",
+        "eastmoney",
+        *FAST,
+        "-s",
+        "RETRY_TIMES=1",
+        "-s",
+        "DNS_RESOLVER=dns_blackhole.Resolver",
+        "-a",
+        f"base_url={loopback_site.base_url}",
+        "-a",
+        "ids=" + ",".join(ids),
+        "-a",
+        "urls=http://news.host.invalid/a/202403052987654399.html",
+        env={"PYTHONPATH": str(ROOT / "tests")},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    reasons = reject_reasons(mongo_uri, mongo_db)
+    assert reasons[loopback_site.url(f"/a/{posts[0].article_id}.html")] in (
+        "response_data_loss_error",
+        "connection_lost",
+        "response_never_received",
+    )
+    assert (
+        reasons["http://news.host.invalid/a/202403052987654399.html"] == "cannot_resolve_host_error"
+    )
+    assert stored_ids(mongo_uri, mongo_db) == sorted(ids[1:])
+    assert balanced(run)
+
+
+def test_store_refusing_writes_loses_nothing(
+    loopback_site: LoopbackSite, scrapy_run: Run, mongo_uri: str, mongo_db: str
+) -> None:
+    # A unique index the pipeline does not know: two posts of one category collide.
+    with MongoClient(mongo_uri) as client:
+        client[mongo_db].articles.create_index("category", unique=True)
+    run = scrapy_run("crawl", "finews", *FAST, "-a", f"base_url={loopback_site.base_url}")
+    assert balanced(run), run.stderr[-3000:]
+    refused = [r for r in reject_reasons(mongo_uri, mongo_db).values() if r == "store_refused"]
+    stored = stored_ids(mongo_uri, mongo_db)
+    assert refused, "the collision should have been refused"
+    assert len(stored) + len(refused) == len(expected_ids(loopback_site))
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> EmbeddedServer:
+    server = EmbeddedServer(tmp_path / "store")
+    server.start()
+    yield server
+    server.stop()
+
+
+def _crawl_process(
+    site: LoopbackSite, uri: str, db: str, home: Path, *extra: str
+) -> subprocess.Popen[str]:
+    env = {**os.environ, "MONGO_URI": uri, "MONGO_DATABASE": db, "FINEWS_HOME": str(home)}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "finews",
+            *FAST,
+            "-a",
+            f"base_url={site.base_url}",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def _wait_for_articles(uri: str, db: str, n: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if len(stored_ids(uri, db)) >= n:
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"fewer than {n} articles after {timeout}s")
+
+
+def _slow(site: LoopbackSite, seconds: float) -> None:
+    for post in site.posts:
+        site.fail(post.url, delay=seconds)
+
+
+def test_store_stopped_mid_crawl_and_started_again(
+    loopback_site: LoopbackSite, own_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    _slow(loopback_site, 1.0)
+    crawl = _crawl_process(
+        loopback_site,
+        own_server.uri,
+        "faults",
+        tmp_path / "home",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        "-s",
+        "MONGO_BATCH_SIZE=1",
+    )
+    _wait_for_articles(own_server.uri, "faults", 1)
+    own_server.stop()
+    time.sleep(3)
+    own_server.start()
+    _, err = crawl.communicate(timeout=180)
+    assert "balanced=yes" in err, err[-3000:]
+    assert stored_ids(own_server.uri, "faults") == expected_ids(loopback_site)
+    assert "dead_lettered=0" in err
+
+
+def test_store_down_past_the_retry_budget_dead_letters_then_resend(
+    loopback_site: LoopbackSite, own_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    _slow(loopback_site, 0.5)
+    home = tmp_path / "home"
+    crawl = _crawl_process(
+        loopback_site,
+        own_server.uri,
+        "faults",
+        home,
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        "-s",
+        "MONGO_BATCH_SIZE=1",
+        "-s",
+        "MONGO_RETRY_TRIES=2",
+        "-s",
+        "MONGO_RETRY_SECONDS=1",
+    )
+    _wait_for_articles(own_server.uri, "faults", 1)
+    own_server.stop()
+    _, err = crawl.communicate(timeout=180)
+    assert crawl.returncode != 0  # the crawl says it could not store everything
+    summary = next(line for line in err.splitlines() if "finews.summary" in line)
+    assert "balanced=yes" in summary and "dead_lettered=0" not in summary
+    own_server.start()
+    resend = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "finews_spider.cli",
+            "resend-dead-letters",
+            "--uri",
+            own_server.uri,
+            "--database",
+            "faults",
+            "--home",
+            str(home),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resend.returncode == 0, resend.stderr[-3000:]
+    assert stored_ids(own_server.uri, "faults") == expected_ids(loopback_site)
+
+
+def test_sigkill_mid_crawl_then_resume_from_jobdir(
+    loopback_site: LoopbackSite, scrapy_run: Run, mongo_uri: str, mongo_db: str, tmp_path: Path
+) -> None:
+    # One post answers at once, the others are still in flight when the crawl is killed.
+    _slow(loopback_site, 5.0)
+    loopback_site.clear_faults(next(p.url for p in loopback_site.posts if p.article_id))
+    jobdir = ["-s", f"JOBDIR={tmp_path / 'job'}"]
+    crawl = _crawl_process(
+        loopback_site,
+        mongo_uri,
+        mongo_db,
+        tmp_path / "home",
+        *jobdir,
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        "-s",
+        "MONGO_BATCH_SIZE=1",
+    )
+    _wait_for_articles(mongo_uri, mongo_db, 1)
+    crawl.send_signal(signal.SIGKILL)
+    crawl.wait(timeout=30)
+    assert len(stored_ids(mongo_uri, mongo_db)) < len(expected_ids(loopback_site))
+    loopback_site.clear_faults()
+    resumed = scrapy_run(
+        "crawl", "finews", *FAST, *jobdir, "-a", f"base_url={loopback_site.base_url}"
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert balanced(resumed)
+    assert stored_ids(mongo_uri, mongo_db) == expected_ids(loopback_site)  # none lost
+    with MongoClient(mongo_uri) as client:  # none duplicated, no spurious versions
+        docs = list(client[mongo_db].articles.find())
+    assert all(d["version"] == 1 and len(d["urls"]) == 1 for d in docs)
