@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from finews_spider.distributed.cli import add_ledger, add_seed
 from finews_spider.store import (
     EmbeddedServer,
     StoreConfig,
@@ -100,7 +101,65 @@ async def _resend(config: StoreConfig, path: Path) -> WriteCounts:
         await store.close()
 
 
-COMMANDS: list[Callable[[Subparsers], None]] = [add_serve, add_resend]
+def add_batch(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "batch",
+        help="re-process saved pages (or the stored pages) in worker processes, no engine",
+        description="The work of `scrapy crawl replay -a path=PATH` (or, with --from-store, "
+        "of `scrapy crawl reparse`) without Scrapy's engine: the core runs in worker "
+        "processes, one ArticleWriter stores the results. Same documents, rejects, pages, "
+        "summary line and ledger as the crawl; exit status 1 when the store is unreachable "
+        "or the ledger does not balance.",
+    )
+    add_store_options(p)
+    p.add_argument("paths", nargs="*", metavar="PATH", help="saved pages: files or folders")
+    p.add_argument(
+        "--from-store", action="store_true", help="the raw pages in the store (as reparse)"
+    )
+    p.add_argument("--url-prefix", help="with --from-store: only pages whose URL starts so")
+    p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--chunk-size", type=int, help="pages per worker task (default 32)")
+    p.add_argument(
+        "--batch-size", type=int, help="writes per bulk (default $MONGO_BATCH_SIZE or 200)"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
+    p.set_defaults(func=batch)
+
+
+def batch(args: argparse.Namespace) -> int:
+    from finews_spider.batch import options_from_env, run_batch
+
+    if bool(args.paths) == bool(args.from_store):
+        print("finews batch: give PATH… or --from-store (one of the two)", file=sys.stderr)
+        return 2
+    missing = [path for path in args.paths if not Path(path).exists()]
+    if missing:
+        print(f"finews batch: {missing[0]} does not exist", file=sys.stderr)
+        return 2
+    config = resolve_config(uri=args.uri, database=args.database, home=args.home)
+    options = options_from_env(
+        paths=[Path(path) for path in args.paths],
+        from_store=args.from_store,
+        url_prefix=args.url_prefix,
+        workers=args.workers,
+        chunk_size=args.chunk_size,
+        batch_size=args.batch_size,
+        progress=not args.no_progress,
+    )
+    try:
+        result = run_batch(config, options)
+    except KeyboardInterrupt:
+        return 130
+    return 0 if result.ok else 1
+
+
+COMMANDS: list[Callable[[Subparsers], None]] = [
+    add_serve,
+    add_resend,
+    add_batch,
+    add_seed,
+    add_ledger,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ MONGO_FLUSH_SECONDS   longest a write waits in the buffer (2)
 MONGO_TIMEOUT_SECONDS server selection / startup ping timeout (5)
 MONGO_RETRY_TRIES     tries per database call on network faults (5)
 MONGO_RETRY_SECONDS   time budget of those tries (30)
+MONGO_WRITE_CONCERN   e.g. `majority` on a replica set (default: the server's)
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ class MongoPipeline:
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
         self.store: OpenStore | None = None
+        #: e.g. "majority" on a replica set; None: the server's default (or $MONGO_WRITE_CONCERN)
+        self.write_concern: str | None = crawler.settings.get("MONGO_WRITE_CONCERN")
         self.writer: ArticleWriter | None = None
 
     @classmethod
@@ -110,7 +113,9 @@ class MongoPipeline:
     async def open_spider(self) -> None:
         """Connect (starting the embedded server without MONGO_URI), or raise StoreUnavailable
         naming the redacted URI: a crawl that cannot store must not run."""
-        self.store = store = await open_store(self.config, timeout_s=self.timeout_s)
+        self.store = store = await open_store(
+            self.config, timeout_s=self.timeout_s, write_concern=self.write_concern
+        )
         if store.server is not None:
             logger.info("embedded store %s, data in %s", store.uri, store.server.data_dir)
         self.writer = ArticleWriter(

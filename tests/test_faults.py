@@ -161,7 +161,8 @@ def _slow(site: LoopbackSite, seconds: float) -> None:
 def test_store_stopped_mid_crawl_and_started_again(
     loopback_site: LoopbackSite, own_server: EmbeddedServer, tmp_path: Path
 ) -> None:
-    _slow(loopback_site, 1.0)
+    _slow(loopback_site, 3.0)
+    loopback_site.clear_faults(next(p.url for p in loopback_site.posts if p.article_id))
     crawl = _crawl_process(
         loopback_site,
         own_server.uri,
@@ -185,7 +186,9 @@ def test_store_stopped_mid_crawl_and_started_again(
 def test_store_down_past_the_retry_budget_dead_letters_then_resend(
     loopback_site: LoopbackSite, own_server: EmbeddedServer, tmp_path: Path
 ) -> None:
-    _slow(loopback_site, 0.5)
+    # One post answers at once; the others come back while the store is down.
+    _slow(loopback_site, 3.0)
+    loopback_site.clear_faults(next(p.url for p in loopback_site.posts if p.article_id))
     home = tmp_path / "home"
     crawl = _crawl_process(
         loopback_site,

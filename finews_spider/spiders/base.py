@@ -12,6 +12,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from finews_spider.distributed import first_in_run
 from finews_spider.model import Draft, PageContext, Rejected, Rejection
 from finews_spider.parsing import parse_page
 from finews_spider.parsing.text import excerpt
@@ -31,14 +32,12 @@ class ArticleSpider(scrapy.Spider):
     def first_time(self, key: str) -> bool:
         """Article requests are sent with dont_filter: the store, not a JOBDIR's fingerprint
         memory, decides what is known. (After a crash, a fingerprint of an article whose item
-        never reached the store would otherwise hide it for good.) Within one process, each
-        article is still asked for once."""
+        never reached the store would otherwise hide it for good.) Within one run, each
+        article is still asked for once: in this process, or across every worker of a
+        distributed run."""
         if self._seen is None:
             self._seen = set()
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        return True
+        return first_in_run(self, "articles", key, self._seen)
 
     def count(self, key: str, n: int = 1) -> None:
         assert self.crawler.stats is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,14 +56,30 @@ _INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
-async def connect(uri: str, *, timeout_s: float = 5.0) -> AsyncMongoClient[Doc]:
+def write_concern_options(value: str | None = None) -> dict[str, Any]:
+    """Client options for MONGO_WRITE_CONCERN (the argument, else the environment variable):
+    `majority`, a number of members, or a tag set name; unset keeps the URI's (or the
+    server's default). Retryable writes are pymongo's default (`retryWrites=true`)."""
+    value = (value if value is not None else os.environ.get("MONGO_WRITE_CONCERN", "")).strip()
+    if not value:
+        return {}
+    return {"w": int(value) if value.isdigit() else value}
+
+
+async def connect(
+    uri: str, *, timeout_s: float = 5.0, write_concern: str | None = None
+) -> AsyncMongoClient[Doc]:
     """A client that has answered `ping`, or StoreUnavailable naming the redacted URI.
 
     `timeout_s` is also the server-selection timeout of every later operation, which
-    the writer's retries build on."""
+    the writer's retries build on. `write_concern`: see `write_concern_options`."""
     ms = max(int(timeout_s * 1000), 100)
     client: AsyncMongoClient[Doc] = AsyncMongoClient(
-        uri, tz_aware=True, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=ms,
+        connectTimeoutMS=ms,
+        **write_concern_options(write_concern),
     )
     try:
         await client.admin.command("ping")
@@ -118,7 +135,9 @@ class OpenStore:
                 await asyncio.to_thread(self.server.stop)  # takes about 2 s
 
 
-async def open_store(config: StoreConfig, *, timeout_s: float = 5.0) -> OpenStore:
+async def open_store(
+    config: StoreConfig, *, timeout_s: float = 5.0, write_concern: str | None = None
+) -> OpenStore:
     """Connect to `config.uri`, or start the embedded server when there is none; then
     ensure the collections. Raises StoreUnavailable / EmbeddedUnavailable / StoreLocked."""
     server: EmbeddedServer | None = None
@@ -128,7 +147,7 @@ async def open_store(config: StoreConfig, *, timeout_s: float = 5.0) -> OpenStor
         if uri is None:
             server = EmbeddedServer(config.home)
             uri = await asyncio.to_thread(server.start)
-        client = await connect(uri, timeout_s=timeout_s)
+        client = await connect(uri, timeout_s=timeout_s, write_concern=write_concern)
         db = client[config.database]
         await ensure_collections(db)
     except BaseException:
