@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from finews_spider.model import PARSER_VERSION, Article, Draft, PageContext, Rejected, Rejection
 from finews_spider.normalize.cleaning import clean_body
+from finews_spider.normalize.contract import is_valid
 from finews_spider.normalize.dates import check_against_article_id, parse_published
 from finews_spider.normalize.identity import article_id, content_hash, url_id
 from finews_spider.normalize.securities import extract_securities, stock_codes
@@ -91,7 +92,9 @@ def finish(draft: Draft) -> Article:
     """The validated article document, fields in contract order."""
     doc = {name: draft.doc[name] for name in _FIELD_ORDER if name in draft.doc}
     _check_text(doc)
-    return validate_article(doc)
+    if is_valid(doc):  # proven valid without jsonschema (a third of the core's time)
+        return doc
+    return validate_article(doc)  # decides, and words the errors
 
 
 def _check_text(value: object, path: str = "") -> None:

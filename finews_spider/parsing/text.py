@@ -25,6 +25,7 @@ _CP1252_TO_BYTE = {
     if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)  # undefined in cp1252
 }
 _CP1252_MAX = max(chr(c) for c in _CP1252_TO_BYTE)  # U+2122: CJK text is above it
+_ABOVE_CP1252 = re.compile(f"[{chr(ord(_CP1252_MAX) + 1)}-\U0010ffff]")
 
 
 def one_line(value: str | None) -> str:
@@ -89,7 +90,9 @@ def undo_double_encoding(text: str) -> str | None:
 
     Exact, not a guess: every character must map back to one byte, and those bytes must be
     valid UTF-8, which text in those code pages practically never is."""
-    if text.isascii() or max(text) > _CP1252_MAX:
+    # `max(text) > _CP1252_MAX`, stopping at the first such character (the title's first
+    # CJK character) instead of reading the whole page: 4% of the core's time.
+    if text.isascii() or _ABOVE_CP1252.search(text):
         return None
     try:
         return text.translate(_CP1252_TO_BYTE).encode("latin-1").decode("utf-8")
