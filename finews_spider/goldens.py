@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +41,7 @@ def page_url(page: Path, root: Path) -> str:
 
 def outcome(page: Path, root: Path) -> dict[str, Any]:
     """What the core makes of a saved page, in the golden file's shape."""
-    meta = sidecar(page)
-    fetched = meta.get("fetched_at")
-    context = PageContext(
-        fetched_at=datetime.fromisoformat(fetched) if fetched else None,
-        content_type=meta.get("content_type"),
-        list_record=meta.get("list_record"),
-        file_name=page.name,
-    )
+    context = PageContext.from_meta(sidecar(page), file_name=page.name)
     result = process_page(page_url(page, root), page.read_bytes(), context)
     if isinstance(result, Rejection):
         return {

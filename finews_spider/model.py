@@ -7,6 +7,9 @@ that satisfies the article JSON Schema), or a Rejection with a reason a person c
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -51,6 +54,46 @@ class PageContext:
     list_record: dict[str, Any] | None = None
     #: file name of a saved page (ids are often only in the name: `2022-03-03-NW….md`)
     file_name: str | None = None
+
+    @classmethod
+    def from_meta(
+        cls,
+        meta: Mapping[str, Any],
+        *,
+        fetched_at: datetime | None = None,
+        content_type: str | None = None,
+        file_name: str | None = None,
+    ) -> PageContext:
+        """From a saved page's sidecar or a stored page's context (`url`, `fetched_at`,
+        `content_type`, `list_record`). A `fetched_at` key, even null, is the recorded
+        truth; without the key, `fetched_at` given here (when the body was read) applies."""
+        if "fetched_at" in meta:
+            fetched = meta["fetched_at"]
+            fetched_at = datetime.fromisoformat(fetched) if fetched else None
+        record = meta.get("list_record")
+        return cls(
+            fetched_at=fetched_at,
+            content_type=meta.get("content_type") or content_type,
+            list_record=record if isinstance(record, dict) else None,
+            file_name=file_name,
+        )
+
+
+def saved_page_context(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The context stored with a replayed page: its sidecar, with `fetched_at: None` when
+    nobody recorded when it was fetched (relative dates then stay rejected on reparse)."""
+    return {"fetched_at": None, **meta}
+
+
+def context_json(context: Mapping[str, Any]) -> str:
+    """A page's context as stored with its body: ASCII JSON, so a lone surrogate in page
+    data can fail neither the page write nor its dead letter, and no key becomes BSON."""
+    return json.dumps(context, default=str)
+
+
+def error_code(error: BaseException) -> str:
+    """`DownloadTimeoutError` -> `download_timeout_error`: reasons are snake_case codes."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()
 
 
 @dataclass

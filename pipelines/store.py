@@ -16,7 +16,6 @@ MONGO_WRITE_CONCERN   e.g. `majority` on a replica set (default: the server's)
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import TYPE_CHECKING, Any, Self
@@ -25,7 +24,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from finews_spider.extensions.summary import failed, ledger
-from finews_spider.model import Rejection
+from finews_spider.model import Rejection, context_json
 from finews_spider.store import (
     ArticleWriter,
     OpenStore,
@@ -152,9 +151,7 @@ class MongoPipeline:
             response.url,
             response.body,
             content_type.decode("latin-1") if content_type else None,
-            context=json.dumps(context, default=str)
-            if context
-            else None,  # ASCII: any text survives
+            context=context_json(context) if context else None,
         )
 
     async def close_spider(self) -> None:

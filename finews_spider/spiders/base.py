@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from finews_spider.distributed import first_in_run
-from finews_spider.model import Draft, PageContext, Rejected, Rejection
+from finews_spider.model import Draft, PageContext, Rejected, Rejection, error_code
 from finews_spider.parsing import parse_page
 from finews_spider.parsing.text import excerpt
 
@@ -96,14 +95,9 @@ class ArticleSpider(scrapy.Spider):
         elif failure.check(IgnoreRequest) and "robots.txt" in str(error):
             reason = "robots_disallowed"
         else:
-            reason = _snake(type(error).__name__)
+            reason = error_code(error)
         detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
         yield Rejection(url, "fetch", reason, detail)
-
-
-def _snake(name: str) -> str:
-    """`DownloadTimeoutError` -> `download_timeout_error`: reasons are snake_case codes."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _header(response: Response, name: bytes) -> str | None:

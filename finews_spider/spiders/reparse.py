@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 from finews_spider.middlewares import store_pipeline
-from finews_spider.model import Draft, Rejection
+from finews_spider.model import Draft, PageContext, Rejection
 from finews_spider.spiders.base import ArticleSpider
 
 
@@ -40,18 +39,16 @@ class ReparseSpider(ArticleSpider):
             yield self.reparse(page)
 
     def reparse(self, page: dict[str, Any]) -> Draft | Rejection:
-        context = json.loads(page.get("context") or "{}")
+        meta = json.loads(page.get("context") or "{}")
         # A crawled page was fetched when its body was stored; a replayed saved page says
         # when it was fetched, or that nobody knows (None: relative dates stay rejected).
-        if "fetched_at" in context:
-            fetched = context["fetched_at"]
-            fetched_at = datetime.fromisoformat(fetched) if fetched else None
-        else:
-            fetched_at = page.get("body_seen_at")
+        context = PageContext.from_meta(
+            meta, fetched_at=page.get("body_seen_at"), content_type=page.get("content_type")
+        )
         return self.read_page(
-            context.get("url") or page["_id"],
+            meta.get("url") or page["_id"],
             zlib.decompress(page["body"]),
-            list_record=context.get("list_record"),
-            fetched_at=fetched_at,
-            content_type=context.get("content_type") or page.get("content_type"),
+            list_record=context.list_record,
+            fetched_at=context.fetched_at,
+            content_type=context.content_type,
         )

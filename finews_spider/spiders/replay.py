@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
-from finews_spider.model import Draft, Rejection
+from finews_spider.model import Draft, PageContext, Rejection, saved_page_context
 from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider
 
 SIDECAR_SUFFIXES = (".meta.json", ".expected.json")
@@ -77,17 +76,17 @@ class ReplaySpider(ArticleSpider):
                 cb_kwargs={"meta": sidecar(page)},
                 # what `reparse` needs to read the stored page the same way again
                 # (a saved page without a recorded fetch time keeps `fetched_at: None`)
-                meta={ARTICLE: True, CONTEXT: {"fetched_at": None, **sidecar(page)}},
+                meta={ARTICLE: True, CONTEXT: saved_page_context(sidecar(page))},
                 dont_filter=True,
             )
 
     def parse_saved(self, response: Response, meta: dict[str, Any]) -> Iterator[Draft | Rejection]:
-        fetched = meta.get("fetched_at")
+        context = PageContext.from_meta(meta)
         yield self.read_article(
             response,
             url=meta.get("url") or response.url,
-            list_record=meta.get("list_record"),
-            fetched_at=datetime.fromisoformat(fetched) if fetched else None,
+            list_record=context.list_record,
+            fetched_at=context.fetched_at,
             fetched_at_known=False,
-            content_type=meta.get("content_type"),
+            content_type=context.content_type,
         )

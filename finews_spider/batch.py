@@ -1,0 +1,576 @@
+"""Re-process saved pages without Scrapy's engine: `finews batch PATH [PATH …]`.
+
+The same work as `scrapy crawl replay -a path=PATH` (saved pages, recursively, with their
+`NAME.meta.json` sidecars) or, with `--from-store`, as `scrapy crawl reparse` (the raw pages
+in the store's `pages` collection), done by a pool of worker processes:
+
+    parent: list pages ─ chunks ─▶ ProcessPoolExecutor (process_page, one page at a time)
+            ◀─ documents / rejections, in input order ─ ONE ArticleWriter ─▶ MongoDB
+
+Workers run `finews_spider.normalize.steps.process_page` (the whole core, as every crawl);
+the parent feeds the results, in the order the pages were listed, to one `ArticleWriter`
+(the crawl's storage code: same bulk upserts, versions, rejects, raw pages with their
+context JSON). At most `workers * 4` chunks are in flight, so memory stays flat however many
+pages there are. The run ends with the crawl's one-line summary and ledger
+(`finews_spider.extensions.summary`) and is recorded in `runs` like a crawl.
+
+Store resolution is the pipeline's: MONGO_URI / MONGO_DATABASE / FINEWS_HOME (the embedded
+server when there is no URI) and MONGO_BATCH_SIZE, MONGO_FLUSH_SECONDS,
+MONGO_TIMEOUT_SECONDS, MONGO_RETRY_TRIES, MONGO_RETRY_SECONDS from the environment.
+The exit status is non-zero when the store is unreachable or the ledger does not balance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+import traceback
+import types
+import zlib
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+# Workers import this module to find `process_chunk`: at the top only what they need (the
+# core). Scrapy, pymongo and the store are imported where the parent uses them, which keeps
+# each worker at about half the memory.
+from finews_spider.model import (
+    Article,
+    PageContext,
+    Rejection,
+    context_json,
+    error_code,
+    saved_page_context,
+)
+from finews_spider.normalize.steps import process_page
+
+if TYPE_CHECKING:
+    from finews_spider.store import ArticleWriter, OpenStore, RetryPolicy, StoreConfig
+
+#: as `finews_spider.spiders.replay.SIDECAR_SUFFIXES` (a test checks they agree)
+SIDECAR_SUFFIXES = (".meta.json", ".expected.json")
+
+logger = logging.getLogger("finews.batch")
+summary_logger = logging.getLogger("finews.summary")
+
+SPIDER = "batch"  # the name in the summary line and in `runs`
+
+
+# --------------------------------------------------------------------------- listing pages
+
+
+def iter_saved_pages(root: Path) -> Iterator[Path]:
+    """`finews_spider.spiders.replay.saved_pages`, streamed: the same pages in the same
+    order, without listing (and resolving) the whole tree first.
+
+    `saved_pages` sorts `root.rglob("*")` and resolves every path: for 100,000 pages that
+    is about 100 MB and several seconds before the first page. Here each folder is read
+    when it is reached, entries sorted by name (a depth-first walk in name order gives
+    exactly the sort order of the full paths), and only symbolic links are resolved."""
+    root = root.resolve()
+    if root.is_file():
+        if _may_be_page(root.name):
+            yield root
+        return
+    yield from _walk(root, root)
+
+
+def _walk(folder: Path, root: Path) -> Iterator[Path]:
+    entries: list[tuple[str, bool, bool]] = []  # (name, is a folder to enter, is a link)
+    try:
+        with os.scandir(folder) as scan:
+            for entry in scan:
+                link = entry.is_symlink()
+                try:
+                    enter = entry.is_dir() and not link  # rglob does not follow linked folders
+                except OSError:
+                    enter = False
+                if enter or _may_be_page(entry.name):
+                    entries.append((entry.name, enter, link))
+    except OSError:
+        return  # as rglob: an unreadable folder is skipped
+    entries.sort()
+    for name, enter, link in entries:
+        path = folder / name
+        if _may_be_page(name):
+            yield from _keep(path, root, link)
+        if enter:
+            yield from _walk(path, root)
+
+
+def _may_be_page(name: str) -> bool:
+    return not (name.startswith((".", "README")) or name.endswith(SIDECAR_SUFFIXES))
+
+
+def _keep(path: Path, root: Path, link: bool) -> Iterator[Path]:
+    if not path.is_file():
+        return
+    if link and not path.resolve().is_relative_to(root):
+        return  # a link pointing outside the replayed folder
+    yield path
+
+
+# --------------------------------------------------------------------------- work items
+
+#: One page for a worker. Saved page: ("file", path, request URL, sidecar). Stored page:
+#: ("store", url, zlib-compressed body, context JSON, content type, body_seen_at).
+Job = tuple[Any, ...]
+
+
+@dataclass
+class Outcome:
+    """What a worker made of one page."""
+
+    url: str  # the page's address in the ledger (its URL, or its file URL)
+    result: Article | Rejection | None  # None: the core failed on this page (see `error`)
+    #: the raw page to store, as the crawl's MongoPipeline.response_received stores it:
+    #: (request URL, body, content type header, context JSON)
+    page: tuple[str, bytes, str | None, str | None] | None = None
+    error: str | None = None
+
+
+def saved_job(path: Path) -> Job:
+    """A saved page as `ReplaySpider.start` requests it (the sidecar is read here, in the
+    parent; a broken sidecar becomes that page's error, as it would fail its request)."""
+    from w3lib.url import safe_url_string
+
+    from finews_spider.spiders.replay import sidecar
+
+    request_url = safe_url_string(path.as_uri())  # what scrapy.Request(url).url is
+    try:
+        meta: dict[str, Any] | str = sidecar(path)
+    except (OSError, ValueError) as exc:
+        meta = f"unreadable sidecar: {type(exc).__name__}: {exc}"
+    return ("file", str(path), request_url, meta)
+
+
+def process_chunk(jobs: list[Job]) -> list[Outcome]:
+    """Worker side: run the core over a chunk of pages. Never raises for one page."""
+    return [_process_job(job) for job in jobs]
+
+
+def _process_job(job: Job) -> Outcome:
+    if job[0] == "file":
+        return _process_saved(*job[1:])
+    return _process_stored(*job[1:])
+
+
+def _process_saved(path: str, request_url: str, meta: dict[str, Any] | str) -> Outcome:
+    """`ReplaySpider.parse_saved` + `read_article`, and `article_failed` for a page that
+    cannot be read, without the engine."""
+    if isinstance(meta, str):
+        return Outcome(request_url, None, error=meta)
+    try:
+        body = Path(path).read_bytes()
+    except OSError as error:
+        # ArticleSpider.article_failed: fetch/<error>, read and rejected
+        detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
+        return Outcome(request_url, Rejection(request_url, "fetch", error_code(error), detail))
+    # MongoPipeline.response_received: a file:// response has no Content-Type header, and
+    # the context is ASCII JSON (a lone surrogate must not fail the page write)
+    page = (request_url, body, None, context_json(saved_page_context(meta)))
+    url = meta.get("url") or request_url
+    try:
+        return Outcome(url, process_page(url, body, PageContext.from_meta(meta)), page)
+    except Exception:
+        return Outcome(url, None, page, error=_last_line(traceback.format_exc()))
+
+
+def _process_stored(
+    page_id: str,
+    packed: bytes,
+    context_json: str | None,
+    content_type: str | None,
+    body_seen_at: datetime | None,
+) -> Outcome:
+    """`ReparseSpider.reparse` without the engine."""
+    url = page_id
+    try:
+        meta = json.loads(context_json or "{}")
+        url = meta.get("url") or page_id
+        page_context = PageContext.from_meta(
+            meta, fetched_at=body_seen_at, content_type=content_type
+        )
+        return Outcome(url, process_page(url, zlib.decompress(packed), page_context))
+    except Exception:
+        return Outcome(url, None, error=_last_line(traceback.format_exc()))
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:500] if lines else "error"
+
+
+def _warm_up() -> None:
+    """Worker initializer. Ctrl-C is the parent's to handle (it writes what was read, then
+    stops the pool); the lazily built pieces (schema validator, regexes) are built now."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    process_page("file:///warm-up.json", b'{"text": "<p>warm</p>"}')
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class BatchOptions:
+    paths: list[Path] = field(default_factory=list)
+    from_store: bool = False
+    url_prefix: str | None = None
+    workers: int = 0  # 0: one per core
+    chunk_size: int = 32
+    batch_size: int = 200
+    flush_seconds: float = 2.0
+    timeout_s: float = 5.0
+    retry: RetryPolicy = field(default_factory=lambda: _retry_policy())
+    progress: bool = True
+
+
+def _retry_policy(**values: Any) -> RetryPolicy:
+    from finews_spider.store import RetryPolicy
+
+    return RetryPolicy(**values)
+
+
+@dataclass
+class BatchResult:
+    stats: dict[str, Any]
+    book: dict[str, Any]
+    line: str
+    reason: str
+    errors: int
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == "finished" and bool(self.book["balanced"]) and not self.errors
+
+
+def default_workers() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def options_from_env(env: Mapping[str, str] | None = None, **changes: Any) -> BatchOptions:
+    """The MONGO_* tuning settings as the pipeline reads them (environment, then defaults)."""
+    env = os.environ if env is None else env
+
+    def number(name: str, default: float) -> float:
+        value = env.get(name)
+        return float(value) if value not in (None, "") else default
+
+    options = BatchOptions(
+        batch_size=int(number("MONGO_BATCH_SIZE", 200)),
+        flush_seconds=number("MONGO_FLUSH_SECONDS", 2.0),
+        timeout_s=number("MONGO_TIMEOUT_SECONDS", 5.0),
+        retry=_retry_policy(
+            tries=int(number("MONGO_RETRY_TRIES", 5)),
+            budget=number("MONGO_RETRY_SECONDS", 30.0),
+        ),
+    )
+    for name, value in changes.items():
+        if value is not None:
+            setattr(options, name, value)
+    return options
+
+
+def run_batch(config: StoreConfig, options: BatchOptions) -> BatchResult:
+    """Run a batch to the end (synchronously). Raises StoreError when the store cannot be
+    opened; everything after that ends in a BatchResult."""
+    return asyncio.run(_run(config, options))
+
+
+async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
+    from finews_spider.store import ArticleWriter, open_store, redact
+
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    workers = options.workers or default_workers()
+    pool = _start_pool(workers)
+    try:
+        store = await open_store(config, timeout_s=options.timeout_s)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    if store.server is not None:
+        logger.info("embedded store %s, data in %s", store.uri, store.server.data_dir)
+    logger.info(
+        "storing to %s, database %s; %d worker processes",
+        redact(store.uri),
+        config.database,
+        workers,
+    )
+    writer = ArticleWriter(
+        store.db,
+        batch_size=options.batch_size,
+        flush_seconds=options.flush_seconds,
+        retry=options.retry,
+        dead_letter_dir=config.dead_letter_dir,
+    )
+    feed = _Feed(writer, store_pages=not options.from_store)
+    reason = "finished"
+    try:
+        total = await _count(store, options)
+        with _progress(total, options.progress) as progress:
+            jobs = _stored_jobs(store, options) if options.from_store else _saved_jobs(options)
+            in_flight = max(workers * 4, 4)
+            async for outcomes in _map_chunks(pool, jobs, options.chunk_size, in_flight):
+                await feed.take(outcomes)
+                progress(len(outcomes))
+    except asyncio.CancelledError:
+        reason = "shutdown"
+        logger.warning("interrupted: writing what was read so far")
+    except Exception:
+        reason = "failed"
+        logger.exception("the batch stopped")
+    finally:
+        pool.shutdown(wait=reason == "finished", cancel_futures=True)
+        try:
+            await writer.close()
+        finally:
+            result = _finish(feed, writer, store, reason, time.monotonic() - clock)
+            await _record(store, result, started)
+            await store.close()
+    return result
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    """`workers` spawned processes, all started now, importing only the core.
+
+    spawn, not fork: workers never inherit the event loop or the MongoDB client. A spawned
+    child imports the parent's `__main__` first (`finews_spider.cli`, which brings pymongo
+    and the store: 30 MB more per worker), so while they start this module stands in for it.
+    """
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up
+    )
+    main = sys.modules.get("__main__")
+    stand_in = types.ModuleType("__main__")
+    stand_in.__spec__ = importlib.util.find_spec(__name__)
+    sys.modules["__main__"] = stand_in
+    try:
+        # one task per worker, submitted at once: each finds no idle worker and starts one
+        started = [pool.submit(os.getpid) for _ in range(workers)]
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+    for future in started:
+        future.add_done_callback(lambda f: f.exception())  # a failure shows on first use
+    return pool
+
+
+async def _count(store: OpenStore, options: BatchOptions) -> int | None:
+    if options.from_store:
+        return await store.db.pages.count_documents(_store_query(options))
+    return sum(1 for root in options.paths for _ in iter_saved_pages(root))
+
+
+async def _saved_jobs(options: BatchOptions) -> AsyncIterator[Job]:
+    for root in options.paths:
+        for path in iter_saved_pages(root):
+            yield saved_job(path)
+
+
+def _store_query(options: BatchOptions) -> dict[str, Any]:
+    if not options.url_prefix:
+        return {}
+    return {"_id": {"$gte": options.url_prefix, "$lt": options.url_prefix + "\uffff"}}
+
+
+async def _stored_jobs(store: OpenStore, options: BatchOptions) -> AsyncIterator[Job]:
+    fields = {"body": 1, "context": 1, "content_type": 1, "body_seen_at": 1}
+    cursor = store.db.pages.find(_store_query(options), fields).sort("_id", 1)
+    async for page in cursor.batch_size(200):
+        yield (
+            "store",
+            page["_id"],
+            bytes(page["body"]),
+            page.get("context"),
+            page.get("content_type"),
+            page.get("body_seen_at"),
+        )
+
+
+async def _map_chunks(
+    pool: Executor, jobs: AsyncIterator[Job], chunk_size: int, in_flight: int
+) -> AsyncIterator[list[Outcome]]:
+    """Chunks of outcomes in input order. A producer task keeps up to `in_flight` chunks
+    submitted while the caller awaits the store, so the workers do not wait for it."""
+    queue: asyncio.Queue[asyncio.Future[list[Outcome]] | BaseException | None]
+    queue = asyncio.Queue(maxsize=max(in_flight, 1))
+
+    async def produce() -> None:
+        try:
+            chunk: list[Job] = []
+            async for job in jobs:
+                chunk.append(job)
+                if len(chunk) >= chunk_size:
+                    await queue.put(asyncio.wrap_future(pool.submit(process_chunk, chunk)))
+                    chunk = []
+            if chunk:
+                await queue.put(asyncio.wrap_future(pool.submit(process_chunk, chunk)))
+            await queue.put(None)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # listing failed: the consumer raises it
+            await queue.put(exc)
+
+    producer = asyncio.get_running_loop().create_task(produce())
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield await item
+    finally:
+        producer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await producer
+        while not queue.empty():
+            item = queue.get_nowait()
+            if isinstance(item, asyncio.Future):
+                item.cancel()
+
+
+class _Feed:
+    """The parent's side: outcomes to the writer, and the crawl's counters."""
+
+    def __init__(self, writer: ArticleWriter, *, store_pages: bool) -> None:
+        self.writer = writer
+        self.store_pages = store_pages
+        self.pages_read = 0
+        self.articles = 0
+        self.rejected: Counter[str] = Counter()
+        self.errors = 0
+
+    async def take(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            if outcome.page is not None and self.store_pages:
+                self.writer.add_page(
+                    outcome.page[0], outcome.page[1], outcome.page[2], context=outcome.page[3]
+                )
+            self.pages_read += 1  # ArticleSpider.read_page / article_failed: counted once
+            result = outcome.result
+            if isinstance(result, Rejection):
+                self.rejected[result.reason] += 1
+                logger.debug(
+                    "rejected %s [%s/%s]: %s",
+                    result.url,
+                    result.stage,
+                    result.reason,
+                    result.detail,
+                )
+                await self.writer.add_rejection(result)
+            elif result is not None:
+                self.articles += 1
+                await self.writer.add(result)
+            else:
+                # Not an article, not a rejection: the ledger will not balance, as a crawl's
+                # would not when a pipeline fails on an item.
+                self.errors += 1
+                logger.error("failed on %s: %s", outcome.url, outcome.error)
+
+
+def batch_stats(feed: _Feed, writer: ArticleWriter, store_uri: str) -> dict[str, Any]:
+    """The crawl stats the summary reads, from this run's counters (the keys the spiders,
+    the ledger pipeline and MongoPipeline set)."""
+    from finews_spider.store import redact
+    from pipelines.store import STATS  # the writer counts as the store pipeline names them
+
+    stats: dict[str, Any] = {
+        "finews/pages_read": feed.pages_read,
+        "finews/articles": feed.articles,
+        "finews/store": redact(store_uri),
+        "downloader/request_count": 0,  # not a single request: files or stored pages
+        "response_received_count": 0,
+    }
+    if feed.rejected:
+        stats["finews/rejected"] = sum(feed.rejected.values())
+    for reason, n in feed.rejected.items():
+        stats[f"finews/rejected/{reason}"] = n
+    counts = writer.counts.as_dict()
+    for name, key in STATS.items():
+        if counts[name] or name in ("new", "updated", "unchanged"):
+            stats[key] = counts[name]
+    if feed.errors:
+        stats["finews/batch/errors"] = feed.errors
+    return stats
+
+
+def _finish(
+    feed: _Feed, writer: ArticleWriter, store: OpenStore, reason: str, seconds: float
+) -> BatchResult:
+    from finews_spider.extensions.summary import ledger, summary_line
+    from pipelines.store import MongoPipeline
+
+    MongoPipeline._log_summary(writer)  # the crawl's store line, dead letters included
+    stats = batch_stats(feed, writer, store.uri)
+    book = ledger(stats)
+    bad = reason != "finished" or not book["balanced"] or feed.errors > 0
+    line = summary_line(SPIDER, "FAILED" if bad else reason, book, seconds)
+    (summary_logger.error if bad else summary_logger.info)(line)
+    return BatchResult(stats, book, line, reason, feed.errors)
+
+
+async def _record(store: OpenStore, result: BatchResult, started: datetime) -> None:
+    """This run's ledger in `runs`, as MongoPipeline records a crawl's."""
+    from finews_spider.store.runs import record_run, run_record
+
+    try:
+        run_id = os.environ.get("FINEWS_RUN_ID") or f"{SPIDER}-{started:%Y%m%dT%H%M%S%z}"
+        record = run_record(
+            run_id,
+            SPIDER,
+            result.book,
+            reason=result.reason,
+            failed=not result.ok,
+            started_at=started,
+        )
+        await record_run(store.db, record)
+    except Exception:
+        logger.exception("could not record the run's ledger in `runs`")
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@contextlib.contextmanager
+def _progress(total: int | None, enabled: bool, stream: TextIO | None = None) -> Iterator[Any]:
+    """A tqdm bar on a terminal; elsewhere (or without tqdm) a line every 10 seconds."""
+    stream = stream or sys.stderr
+    if not enabled:
+        yield lambda n: None
+        return
+    if stream.isatty():
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            pass
+        else:
+            with tqdm(total=total, unit="page", file=stream, smoothing=0.1) as bar:
+                yield bar.update
+            return
+    started = time.monotonic()
+    state = {"done": 0, "shown": started}
+
+    def update(n: int) -> None:
+        state["done"] += n
+        now = time.monotonic()
+        if now - state["shown"] >= 10:
+            state["shown"] = now
+            rate = state["done"] / max(now - started, 1e-9)
+            of = f"/{total:,}" if total is not None else ""
+            print(f"batch: {state['done']:,}{of} pages, {rate:,.0f}/s", file=stream, flush=True)
+
+    yield update

@@ -1,0 +1,358 @@
+"""`finews batch`: the replay's work without the engine stores exactly what the replay stores."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+
+from finews_spider.batch import iter_saved_pages
+from finews_spider.model import PARSER_VERSION
+from finews_spider.spiders.replay import saved_pages
+from finews_spider.store.embedded import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+NORMAL = [
+    FIXTURES / k for k in ("finews_source", "finews_page", "eastmoney_page", "newsshare_json")
+]
+#: Fields a later run is allowed to move.
+MOVING = {"last_seen_at", "first_seen_at", "updated_at", "body_seen_at", "archived_at"}
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def test_streamed_listing_is_the_replays_listing_for_the_fixtures() -> None:
+    assert list(iter_saved_pages(FIXTURES)) == list(saved_pages(FIXTURES))
+    page = NORMAL[0] / "2024-03-05-NW202403052987654321.md"
+    assert list(iter_saved_pages(page)) == list(saved_pages(page)) == [page]
+
+
+def test_workers_import_only_the_core() -> None:
+    """Workers import finews_spider.batch for `process_chunk`: no Scrapy, no pymongo."""
+    import finews_spider.batch as batch
+    from finews_spider.spiders import replay
+
+    assert batch.SIDECAR_SUFFIXES == replay.SIDECAR_SUFFIXES
+    code = (
+        "import sys, finews_spider.batch; "
+        "print(sorted(m for m in ('scrapy', 'pymongo', 'twisted') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_streamed_listing_is_the_replays_listing_for_awkward_trees(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.html").write_text("x")
+    files = [
+        "a.md",
+        "a/b.html",
+        "a/b.meta.json",
+        "a/b.expected.json",
+        "a-b.html",
+        "a/.hidden.html",
+        ".dot/inside.html",  # rglob walks hidden folders; only hidden files are skipped
+        "README.md",
+        "sub/README",
+        "sub/z.json",
+        "sub/Z.json",
+        "sub/é.html",
+        "sub/deeper/x.meta.json.html",
+        "b.meta.json",
+    ]
+    for name in files:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(name)
+    (root / "link-in.html").symlink_to(root / "a-b.html")
+    (root / "link-out.html").symlink_to(outside / "secret.html")
+    (root / "dir-link").symlink_to(outside, target_is_directory=True)
+    (root / "dangling.html").symlink_to(root / "nowhere.html")
+    expected = list(saved_pages(root))
+    assert list(iter_saved_pages(root)) == expected
+    assert root / "link-in.html" in expected and root / "link-out.html" not in expected
+    assert not any("secret" in str(p) for p in expected)
+
+
+# --------------------------------------------------------------------------- store runs
+
+
+@pytest.fixture
+def batch_db(mongo_uri: str, mongo_db: str) -> Iterator[str]:
+    """A second fresh database, for the batch beside the replay's."""
+    name = f"{mongo_db}_batch"
+    yield name
+    with MongoClient(mongo_uri, serverSelectionTimeoutMS=5000) as client:
+        client.drop_database(name)
+
+
+def run_batch(
+    mongo_uri: str, db: str, home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = {
+        **os.environ,
+        "MONGO_URI": mongo_uri,
+        "MONGO_DATABASE": db,
+        "FINEWS_HOME": str(home),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "finews_spider.cli", "batch", "--no-progress", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def snapshot(uri: str, db: str) -> dict[str, list[dict[str, Any]]]:
+    with MongoClient(uri) as client:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for name in ("articles", "article_versions", "pages", "rejects"):
+            docs = list(client[db][name].find().sort("_id", 1))
+            for doc in docs:
+                for key in MOVING:
+                    doc.pop(key, None)
+                if name == "rejects":
+                    doc.pop("_id")  # an ObjectId: keyed by (url, stage, reason)
+                    doc.pop("count", None)
+                    # the crawl's pipelines quote the parsed title and body; the core, the page
+                    doc.pop("excerpt", None)
+            if name == "rejects":
+                docs.sort(key=lambda d: (d["url"], d["stage"], d["reason"]))
+            out[name] = docs
+        return out
+
+
+def summary(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if "finews batch:" in line]
+    assert lines, stderr[-3000:]
+    return lines[-1]
+
+
+def test_batch_stores_exactly_what_replay_stores(
+    scrapy_run: Run, mongo_uri: str, mongo_db: str, batch_db: str, tmp_path: Path
+) -> None:
+    for folder in NORMAL:  # as tests/test_replay_store.py runs the main job
+        run = scrapy_run("crawl", "replay", "-a", f"path={folder}")
+        assert run.returncode == 0, run.stderr[-3000:]
+    done = run_batch(mongo_uri, batch_db, tmp_path / "home", *map(str, NORMAL))
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    replayed, batched = snapshot(mongo_uri, mongo_db), snapshot(mongo_uri, batch_db)
+    assert len(batched["articles"]) >= 13
+    assert batched["articles"] == replayed["articles"]
+    assert batched["article_versions"] == replayed["article_versions"]
+    key = lambda r: (r["url"], r["stage"], r["reason"])  # noqa: E731
+    assert [key(r) for r in batched["rejects"]] == [key(r) for r in replayed["rejects"]]
+    assert batched["rejects"] == replayed["rejects"]  # detail and page kind too
+    # the raw pages, with the context JSON `reparse` reads, byte for byte
+    assert batched["pages"] == replayed["pages"]
+    assert len(batched["pages"]) == sum(len(list(saved_pages(f))) for f in NORMAL)
+
+    line = summary(done.stderr)
+    assert "balanced=yes" in line and "requests=0 " in line
+    assert f"pages={len(batched['pages'])} " in line
+    assert f"rejected={len(batched['rejects'])} " in line
+    with MongoClient(mongo_uri) as client:
+        runs = list(client[batch_db].runs.find({"spider": "batch"}))
+    assert len(runs) == 1 and runs[0]["balanced"] is True
+
+
+def test_running_twice_changes_nothing_but_last_seen(
+    mongo_uri: str, batch_db: str, tmp_path: Path
+) -> None:
+    first_run = run_batch(mongo_uri, batch_db, tmp_path / "home", str(FIXTURES / "finews_source"))
+    assert first_run.returncode == 0, first_run.stderr[-3000:]
+    assert "new=6 updated=0 unchanged=0 " in summary(first_run.stderr)
+    first = snapshot(mongo_uri, batch_db)
+    again = run_batch(mongo_uri, batch_db, tmp_path / "home", str(FIXTURES / "finews_source"))
+    assert again.returncode == 0, again.stderr[-3000:]
+    line = summary(again.stderr)
+    assert "new=0 updated=0 unchanged=6 " in line and "balanced=yes" in line
+    assert snapshot(mongo_uri, batch_db) == first
+    with MongoClient(mongo_uri) as client:
+        assert {r["count"] for r in client[batch_db].rejects.find()} == {2}
+
+
+def test_from_store_applies_a_parser_change_like_reparse(
+    mongo_uri: str, batch_db: str, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    first = run_batch(mongo_uri, batch_db, home, *map(str, NORMAL))
+    assert first.returncode == 0, first.stderr[-3000:]
+    with MongoClient(mongo_uri) as client:
+        articles = client[batch_db].articles
+        articles.update_many({}, {"$set": {"parser_version": "2020.1.1", "outlet": "旧"}})
+        total = articles.count_documents({})
+        pages = client[batch_db].pages.count_documents({})
+    run = run_batch(mongo_uri, batch_db, home, "--from-store")
+    assert run.returncode == 0, run.stderr[-3000:]
+    line = summary(run.stderr)
+    assert f"pages={pages} " in line and f"updated={total} " in line and "balanced=yes" in line
+    assert "date_relative_without_fetch_time:1" in line  # no fetch time stays no fetch time
+    with MongoClient(mongo_uri) as client:
+        articles = client[batch_db].articles
+        assert articles.count_documents({"parser_version": PARSER_VERSION}) == total
+        assert articles.count_documents({"outlet": "旧"}) == 0
+        assert articles.count_documents({"version": {"$ne": 1}}) == 0
+    again = run_batch(mongo_uri, batch_db, home, "--from-store")
+    assert "new=0 updated=0 " in summary(again.stderr)
+    # pages are keyed by the URL they were read at (a saved page's file URL)
+    prefix = (FIXTURES / "eastmoney_page").as_uri() + "/"
+    some = run_batch(mongo_uri, batch_db, home, "--from-store", "--url-prefix", prefix)
+    assert "pages=4 " in summary(some.stderr)
+
+
+def test_a_page_nobody_accounts_for_fails_the_run(
+    mongo_uri: str, batch_db: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for page in saved_pages(NORMAL[2]):
+        (folder / page.name).write_bytes(page.read_bytes())
+    (folder / "202403052987654321.meta.json").write_text('{"fetched_at": "not a date"}')
+    (folder / "relative-date-today.meta.json").write_text("{broken")
+    run = run_batch(mongo_uri, batch_db, tmp_path / "home", str(folder))
+    assert run.returncode == 1
+    line = summary(run.stderr)
+    assert "balanced=NO" in line and "FAILED" in line
+    assert "relative-date-today" in run.stderr and "not a date" in run.stderr
+
+
+def test_unreachable_store_fails_at_once(mongo_uri: str, tmp_path: Path) -> None:
+    uri = f"mongodb://finews:s3cret@127.0.0.1:{free_port()}/"
+    started = time.monotonic()
+    run = run_batch(
+        uri, "finews", tmp_path / "home", str(NORMAL[0]), env={"MONGO_TIMEOUT_SECONDS": "2"}
+    )
+    assert run.returncode != 0
+    assert time.monotonic() - started < 60
+    assert "s3cret" not in run.stderr + run.stdout
+    assert "127.0.0.1" in run.stderr and "did not answer" in run.stderr
+
+
+def test_usage_errors() -> None:
+    from finews_spider.cli import main
+
+    assert main(["batch"]) == 2
+    assert main(["batch", str(FIXTURES), "--from-store"]) == 2
+    assert main(["batch", str(FIXTURES / "no-such-folder")]) == 2
+
+
+# --------------------------------------------------------------------------- core fast paths
+# `finews batch` and the benchmarks made two shortcuts worth having in the core; each must
+# never change an outcome.
+
+
+def _golden_articles() -> list[dict[str, Any]]:
+    from finews_spider.goldens import outcome
+
+    docs = []
+    for folder in (FIXTURES, FIXTURES / "hostile"):
+        for page in saved_pages(folder):
+            result = outcome(page, FIXTURES)
+            if "article" in result:
+                docs.append(result["article"])
+    return docs
+
+
+def _mutations(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    from datetime import datetime
+
+    odd: list[Any] = [None, "", "x" * 3000, 7, 1.5, True, [], {}, ["a", "a"], ("t",),
+                      datetime(2024, 3, 5), "\ud800", "$where", {"$gt": ""}]  # fmt: skip
+    for key in list(doc):
+        for value in odd:
+            yield {**doc, key: value}
+        yield {k: v for k, v in doc.items() if k != key}
+    yield {**doc, "extra": 1}
+    for index, stock in enumerate(doc.get("stocks") or []):
+        for key in stock:
+            for value in odd:
+                stocks = [dict(s) for s in doc["stocks"]]
+                stocks[index][key] = value
+                yield {**doc, "stocks": stocks}
+        yield {**doc, "stocks": [{**stock, "other": 1}]}
+        yield {**doc, "stocks": [{k: v for k, v in stock.items() if k != "roles"}]}
+
+
+def test_fast_contract_check_is_sound_and_used() -> None:
+    """is_valid(doc) says True only when jsonschema finds no error, and says True for real
+    articles (so the core skips jsonschema for them)."""
+    from datetime import datetime
+
+    from finews_spider.normalize.contract import is_valid
+    from finews_spider.schema import article_errors
+
+    docs = _golden_articles()
+    assert len(docs) > 50
+    for doc in docs:
+        doc = {**doc, "published_at": datetime.fromisoformat(doc["published_at"])}
+        assert is_valid(doc), article_errors(doc)
+        checked = 0
+        for changed in _mutations(doc):
+            if is_valid(changed):
+                assert article_errors(changed) == [], changed
+            checked += 1
+        assert checked > 100
+
+
+def test_libyaml_front_matter_reads_as_pyyaml_does() -> None:
+    """The libyaml fast path gives PyYAML's result (or steps aside) on every saved post and
+    on mutations of them."""
+    import random
+
+    from finews_spider.model import Rejected
+    from finews_spider.parsing import finews_source as fs
+
+    def read(text: str, fast: bool) -> tuple[Any, ...]:
+        saved = fs._CParser
+        if not fast:
+            fs._CParser = None
+        try:
+            return ("ok", fs._load_front_matter(text))
+        except Rejected as error:
+            return ("rejected", error.reason, error.detail)
+        finally:
+            fs._CParser = saved
+
+    fronts = []
+    for path in sorted(FIXTURES.rglob("*.md")):
+        text = path.read_text("utf-8", errors="surrogateescape")
+        with contextlib.suppress(Rejected):
+            fronts.append(fs.split_front_matter(text)[0])
+    assert len(fronts) > 20
+    pieces = [":", " ", "\t", "\n", "'", '"', "#", "&a", "*a", "!!str", "!", "- ", "[", "]",
+              "{", "}", ",", "?", "|", ">", "%", "@", "`", "\\", "\ud800", "\x07", "\x85",
+              "\u2028", "\ufeff", "...", "---", "a: b: c", "\r", "中文", "<<: *a", "k: >-\n  x",
+              "x:\n  - 1\n  - 2", "y:\n  z: 1", "k: 'it''s'", "~", "null"]  # fmt: skip
+    rng = random.Random(20240305)
+    fast_taken = 0
+    for front in fronts:
+        assert read(front, True) == read(front, False)
+        for _ in range(40):
+            text = front
+            for _ in range(rng.randint(1, 3)):
+                at = rng.randint(0, len(text))
+                if rng.random() < 0.7:
+                    text = text[:at] + rng.choice(pieces) + text[at:]
+                else:
+                    text = text[:at] + text[at + rng.randint(1, 5) :]
+            fast_taken += fs._fast_front_matter(text) is not None
+            assert read(text, True) == read(text, False), text
+    assert fast_taken > 300  # the fast path is exercised, not always stepped around
