@@ -265,20 +265,14 @@ def default_workers() -> int:
 
 def options_from_env(env: Mapping[str, str] | None = None, **changes: Any) -> BatchOptions:
     """The MONGO_* tuning settings as the pipeline reads them (environment, then defaults)."""
-    env = os.environ if env is None else env
+    from finews_spider.store.config import write_tuning
 
-    def number(name: str, default: float) -> float:
-        value = env.get(name)
-        return float(value) if value not in (None, "") else default
-
+    tuning = write_tuning(env=env)
     options = BatchOptions(
-        batch_size=int(number("MONGO_BATCH_SIZE", 200)),
-        flush_seconds=number("MONGO_FLUSH_SECONDS", 2.0),
-        timeout_s=number("MONGO_TIMEOUT_SECONDS", 5.0),
-        retry=_retry_policy(
-            tries=int(number("MONGO_RETRY_TRIES", 5)),
-            budget=number("MONGO_RETRY_SECONDS", 30.0),
-        ),
+        batch_size=tuning.batch_size,
+        flush_seconds=tuning.flush_seconds,
+        timeout_s=tuning.timeout_s,
+        retry=_retry_policy(tries=tuning.retry_tries, budget=tuning.retry_seconds),
     )
     for name, value in changes.items():
         if value is not None:

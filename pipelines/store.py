@@ -33,6 +33,7 @@ from finews_spider.store import (
     open_store,
     redact,
     resolve_config,
+    write_tuning,
 )
 from finews_spider.store.runs import record_run, run_record
 from finews_spider.store.writer import utcnow
@@ -84,25 +85,17 @@ class MongoPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
 
-        def number(name: str, default: float) -> float:
-            for value in (s.get(name), os.environ.get(name)):
-                if value is not None and value != "":
-                    return float(value)
-            return default
-
         config = resolve_config(
             uri=s.get("MONGO_URI"), database=s.get("MONGO_DATABASE"), home=s.get("FINEWS_HOME")
         )
+        tuning = write_tuning(s.get)
         pipeline = cls(
             crawler,
             config,
-            batch_size=int(number("MONGO_BATCH_SIZE", 200)),
-            flush_seconds=number("MONGO_FLUSH_SECONDS", 2.0),
-            timeout_s=number("MONGO_TIMEOUT_SECONDS", 5.0),
-            retry=RetryPolicy(
-                tries=int(number("MONGO_RETRY_TRIES", 5)),
-                budget=number("MONGO_RETRY_SECONDS", 30.0),
-            ),
+            batch_size=tuning.batch_size,
+            flush_seconds=tuning.flush_seconds,
+            timeout_s=tuning.timeout_s,
+            retry=RetryPolicy(tries=tuning.retry_tries, budget=tuning.retry_seconds),
         )
         crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
         # After CrawlSummary (an extension, connected earlier) has judged the run.

@@ -7,7 +7,13 @@ writer    `ArticleWriter`: buffered bulk writes, versions, merges, retries, dead
 resend    `resend_dead_letters`
 """
 
-from finews_spider.store.config import StoreConfig, redact, resolve_config
+from finews_spider.store.config import (
+    StoreConfig,
+    WriteTuning,
+    redact,
+    resolve_config,
+    write_tuning,
+)
 from finews_spider.store.embedded import EmbeddedServer
 from finews_spider.store.errors import (
     EmbeddedUnavailable,
@@ -30,10 +36,12 @@ __all__ = [
     "StoreLocked",
     "StoreUnavailable",
     "WriteCounts",
+    "WriteTuning",
     "connect",
     "ensure_collections",
     "open_store",
     "redact",
     "resend_dead_letters",
     "resolve_config",
+    "write_tuning",
 ]

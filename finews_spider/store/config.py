@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATABASE = "finews"
 DEFAULT_HOME = "./.finews"
@@ -60,3 +61,39 @@ def redact(uri: str | None) -> str:
     if at != -1:
         rest = "***@" + rest[at + 1 :]
     return f"{scheme}://" + _SECRET_PARAM.sub(r"\1***", rest)
+
+
+@dataclass(frozen=True)
+class WriteTuning:
+    """How the writer batches and retries (MONGO_BATCH_SIZE, MONGO_FLUSH_SECONDS,
+    MONGO_TIMEOUT_SECONDS, MONGO_RETRY_TRIES, MONGO_RETRY_SECONDS)."""
+
+    batch_size: int = 200
+    flush_seconds: float = 2.0
+    timeout_s: float = 5.0
+    retry_tries: int = 5
+    retry_seconds: float = 30.0
+
+
+def write_tuning(
+    setting: Callable[[str], Any] | None = None, env: Mapping[str, str] | None = None
+) -> WriteTuning:
+    """Each MONGO_* tuning value from `setting(name)` (a crawl's settings), else the
+    environment variable of the same name, else the default: the crawl and `finews batch`
+    read them alike."""
+    env = os.environ if env is None else env
+    default = WriteTuning()
+
+    def number(name: str, fallback: float) -> float:
+        for value in (setting(name) if setting else None, env.get(name)):
+            if value is not None and value != "":
+                return float(value)
+        return fallback
+
+    return WriteTuning(
+        batch_size=int(number("MONGO_BATCH_SIZE", default.batch_size)),
+        flush_seconds=number("MONGO_FLUSH_SECONDS", default.flush_seconds),
+        timeout_s=number("MONGO_TIMEOUT_SECONDS", default.timeout_s),
+        retry_tries=int(number("MONGO_RETRY_TRIES", default.retry_tries)),
+        retry_seconds=number("MONGO_RETRY_SECONDS", default.retry_seconds),
+    )
