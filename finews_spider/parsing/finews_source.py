@@ -13,11 +13,10 @@ from typing import Any
 import yaml
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.parsing.text import one_line, web_url
+from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags, web_url
 
 _SOURCE_LINK = re.compile(r"^<((?:https?:)?//[^\s<>]*|)>$")
 _BACK_LINK = re.compile(r"^\s*\[返回[^\]]*\]\([^)]*\)")
-_INFO_CODE = re.compile(r"infoCode=([A-Z]{2}\d{6,24})")
 _MAX_FRONT_MATTER = 20_000
 #: Collections nested deeper than this are refused before PyYAML's recursive composer sees
 #: them: 500 nested `[` took seconds to scan and then raised RecursionError (a crash).
@@ -256,10 +255,6 @@ def parse_finews_source(url: str, text: str, context: PageContext) -> ParsedPage
             continue
         body_lines.append(line)
 
-    info = _INFO_CODE.search(source_url or "")
-    outlet_hint = next(
-        (t[: -len("新闻")] for t in tags if t.endswith("新闻") and t != "东财滚动新闻"), None
-    )
     return ParsedPage(
         url=url,
         kind="finews_source",
@@ -270,9 +265,9 @@ def parse_finews_source(url: str, text: str, context: PageContext) -> ParsedPage
         summary=one_line(" ".join(summary_lines)) or None,
         category=categories[0] if categories else None,
         tags=tags,
-        outlet_hint=outlet_hint or None,
+        outlet_hint=outlet_from_tags(tags),
         source_url=source_url,
-        info_code=info.group(1) if info else None,
+        info_code=info_code_from_url(source_url),
         id_hints=[h for h in (context.file_name, source_url, url) if h],
         repairs=repairs,
     )

@@ -10,7 +10,7 @@ from parsel import Selector
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
 from finews_spider.normalize.cleaning import _limit_depth
-from finews_spider.parsing.text import one_line, web_url
+from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags, web_url
 
 # /<category>/<yyyy>/<mm>/<dd>/<slug>.html — Jekyll's permalink for a post with a category
 _POST_PATH = re.compile(r"/([^/]+)/(\d{4})/(\d{2})/(\d{2})/([^/]+)\.html$")
@@ -90,10 +90,6 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
     if not seen_title:
         raise Rejected("parse", "layout_unrecognised", "no <h1> title in the post section")
     path = _POST_PATH.search(urlsplit(url).path)
-    outlet_hint = next(
-        (t[: -len("新闻")] for t in tags if t.endswith("新闻") and t != "东财滚动新闻"), None
-    )
-    info = re.search(r"infoCode=([A-Z]{2}\d{6,24})", source_url or "")
     return ParsedPage(
         url=url,
         kind="finews_page",
@@ -104,9 +100,9 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
         summary=summary,
         category=path.group(1) if path else None,
         tags=tags,
-        outlet_hint=outlet_hint or None,
+        outlet_hint=outlet_from_tags(tags),
         source_url=source_url,
-        info_code=info.group(1) if info else None,
+        info_code=info_code_from_url(source_url),
         id_hints=[h for h in (source_url, url, context.file_name) if h],
     )
 

@@ -9,14 +9,11 @@ a time is never invented.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.parsing.text import one_line, web_url
+from finews_spider.parsing.text import INFO_CODE, info_code_from_url, one_line, web_url
 
-_INFO_CODE = re.compile(r"^[A-Z]{2}\d{6,24}$")
 _DATE_KEYS = ("showtime", "datetime", "showDateTime", "ordertime", "publishtime")
 
 
@@ -41,15 +38,6 @@ def _get(record: dict[str, Any], *keys: str) -> str | None:
     return None
 
 
-def info_code_from_url(url: str) -> str | None:
-    query = parse_qs(urlsplit(url).query)
-    for key in ("id", "infoCode", "infocode"):
-        for value in query.get(key, []):
-            if _INFO_CODE.match(value):
-                return value
-    return None
-
-
 def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPage:
     try:
         data = json.loads(text)
@@ -69,7 +57,7 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         or _get(article, "infoCode", "infocode")
         or info_code_from_url(url)
     )
-    if info_code and not _INFO_CODE.match(info_code):
+    if info_code and not INFO_CODE.fullmatch(info_code):
         info_code = None
     share_url = (
         f"http://choicewzp1.eastmoney.com/html_News/NewsShare.html?infoCode={info_code}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from finews_spider.model import Rejected
 
@@ -122,3 +122,25 @@ def web_url(value: str | None) -> str | None:
 def excerpt(body: bytes, limit: int = 300) -> str:
     """A short, printable look at a page for a person reading a reject."""
     return body[: limit * 4].decode("utf-8", errors="replace")[:limit]
+
+
+#: An Eastmoney infoCode: two letters (NW news, AN announcement, AP report) and digits.
+INFO_CODE = re.compile(r"[A-Z]{2}\d{6,24}")
+
+
+def info_code_from_url(url: str | None) -> str | None:
+    """The infoCode a share link or GetNewsText.do URL names (`infoCode=` or `id=`)."""
+    query = parse_qs(urlsplit(url or "").query)
+    for key in ("id", "infoCode", "infocode"):
+        for value in query.get(key, []):
+            if INFO_CODE.fullmatch(value):
+                return value
+    return None
+
+
+def outlet_from_tags(tags: list[str]) -> str | None:
+    """The mirror tags an outlet's posts `<outlet>新闻`; 东财滚动新闻 is Eastmoney's rolling
+    news, not an outlet."""
+    return next(
+        (t[: -len("新闻")] for t in tags if t.endswith("新闻") and t != "东财滚动新闻"), None
+    )

@@ -19,7 +19,7 @@ import scrapy
 from scrapy.http import Response
 
 from finews_spider.model import Draft, Rejection
-from finews_spider.parsing.newsshare import info_code_from_url
+from finews_spider.parsing.text import info_code_from_url
 from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider, flag, split_arg
 
 DEFAULT_BASE_URL = "http://choicewzp1.eastmoney.com/"
