@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from lxml import etree, html
-from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
 from finews_spider.normalize.cleaning import _limit_depth
@@ -16,22 +16,38 @@ from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from
 _POST_PATH = re.compile(r"/([^/]+)/(\d{4})/(\d{2})/(\d{2})/([^/]+)\.html$")
 _MIRROR_HOSTS = ("finews.withounder.com", "finews.zning.me", "finews.zning.xyz")
 _SOURCE_LABEL = re.compile(r"^\s*(?:文章)?来源[:：]\s*")
-#: Open elements kept when a page nests deeper than libxml2 reads (see `_within_depth`).
+#: Open elements kept when a page nests deeper than libxml2 reads (see `_page_root`).
 _MAX_DEPTH = 200
 
 
-def _within_depth(text: str) -> str:
-    """The page, flattened to `_MAX_DEPTH` open elements when it nests deeper.
+def _page_root(text: str, *, empty_ok: bool) -> html.HtmlElement:
+    """The page's lxml.html tree, parsed once (the one parse both page kinds share).
 
     libxml2 stops at 256 nested elements (2,048 with huge_tree) and silently drops the rest
     of the page: 10,000 nested divs in #ContentBody lost the article after them, and a
-    rendered post nested 300 deep lost its whole body (fixtures/hostile/nesting). Deeper
-    tags are dropped, their text kept; a page within the limit is returned unchanged."""
-    parser = etree.HTMLParser(encoding="utf-8", no_network=True)  # the strict 256 limit
-    etree.fromstring(text.encode("utf-8", "replace"), parser)
-    if any(e.level == etree.ErrorLevels.FATAL for e in parser.error_log):
-        return _limit_depth(text, _MAX_DEPTH)
-    return text
+    rendered post nested 300 deep lost its whole body (fixtures/hostile/nesting). So the
+    parse keeps the strict limit and, when libxml2 reports it, the page is parsed again
+    flattened to `_MAX_DEPTH` open elements (deeper tags dropped, their text kept)."""
+    root, too_deep = _parse_html(text)
+    if too_deep:
+        root, _ = _parse_html(_limit_depth(text, _MAX_DEPTH))
+    if root is None:
+        if not empty_ok:
+            raise etree.ParserError("Document is empty")
+        root = etree.fromstring(b"<html/>", _html_parser())
+    return root
+
+
+def _html_parser() -> html.HTMLParser:
+    # recover, utf-8 and no NULs as parsel's own parse; no huge_tree: the strict depth limit
+    return html.HTMLParser(recover=True, encoding="utf-8", no_network=True)
+
+
+def _parse_html(text: str) -> tuple[html.HtmlElement | None, bool]:
+    parser = _html_parser()
+    data = text.strip().replace("\x00", "").encode("utf-8", "replace") or b"<html/>"
+    root = etree.fromstring(data, parser)
+    return root, any(e.level == etree.ErrorLevels.FATAL for e in parser.error_log)
 
 
 def _outer(node: html.HtmlElement) -> str:
@@ -58,7 +74,7 @@ def _is_back_link(node: html.HtmlElement) -> bool:
 
 
 def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
-    root = html.document_fromstring(_within_depth(text))
+    root = _page_root(text, empty_ok=False)
     section = root.find(".//section")
     if section is None:
         raise Rejected("parse", "layout_unrecognised", "no <section> in a finews post page")
@@ -107,41 +123,62 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
     )
 
 
+def _css(query: str) -> etree.XPath:
+    """A CSS query (with parsel's ::text and ::attr()) compiled once, not once per page."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(query))
+
+
+_TRANSLATOR = HTMLTranslator()
+_EM_BODY = _css("#ContentBody, div.newsContent div.Body, article#zwtext")
+_EM_TITLES = (
+    _css("div.newsContent h1::text, div.title::text, div.detail-title h1::text"),
+    _css("h1::text"),
+    _css('meta[property="og:title"]::attr(content)'),
+)
+_EM_DATES = (
+    _css("div.newsContent div.time::text, div.infos div.item.time::text"),
+    etree.XPath(
+        "//div[contains(@class,'infos')]/div[contains(@class,'item')]"
+        "[re:test(normalize-space(.), '^\\d{4}年')]/text()",
+        namespaces={"re": "http://exslt.org/regular-expressions"},
+    ),
+    _css("#zwtime::text, .time::text"),
+)
+_EM_SOURCE = etree.XPath(
+    "//div[contains(@class,'source')] | //div[contains(@class,'infos')]/div"
+    "[contains(normalize-space(.), '来源')]"
+)
+_EM_CANONICAL = _css('link[rel="canonical"]::attr(href)')
+
+
+def _first(root: html.HtmlElement, *queries: etree.XPath) -> str | None:
+    """The first result of the first query that has one, as text."""
+    for query in queries:
+        if found := query(root):
+            return str(found[0])
+    return None
+
+
 def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPage:
-    sel = Selector(text=_within_depth(text))
-    body_node = sel.css("#ContentBody, div.newsContent div.Body, article#zwtext")
+    root = _page_root(text, empty_ok=True)
+    body_node = _EM_BODY(root)
     if not body_node:
         raise Rejected("parse", "layout_unrecognised", "no #ContentBody / div.Body / #zwtext")
-    title = one_line(
-        sel.css("div.newsContent h1::text, div.title::text, div.detail-title h1::text").get()
-        or sel.css("h1::text").get()
-        or sel.css('meta[property="og:title"]::attr(content)').get()
-    )
-    date_raw = one_line(
-        sel.css("div.newsContent div.time::text, div.infos div.item.time::text").get()
-        or sel.xpath(
-            "//div[contains(@class,'infos')]/div[contains(@class,'item')]"
-            "[re:test(normalize-space(.), '^\\d{4}年')]/text()",
-            namespaces={"re": "http://exslt.org/regular-expressions"},
-        ).get()
-        or sel.css("#zwtime::text, .time::text").get()
-    )
-    source = sel.xpath(
-        "//div[contains(@class,'source')] | //div[contains(@class,'infos')]/div"
-        "[contains(normalize-space(.), '来源')]"
-    )
+    title = one_line(_first(root, *_EM_TITLES))
+    date_raw = one_line(_first(root, *_EM_DATES))
+    source = _EM_SOURCE(root)
     outlet = None
     if source:
-        outlet = one_line(_SOURCE_LABEL.sub("", one_line(source[0].xpath("string()").get())))
+        outlet = one_line(_SOURCE_LABEL.sub("", one_line(source[0].xpath("string()"))))
     # web_url: a `javascript:` canonical link was stored as source_url, and one with the
     # port `alert(1)` crashed the id step (fixtures/hostile/html_safety).
-    canonical = web_url(sel.css('link[rel="canonical"]::attr(href)').get())
+    canonical = web_url(_first(root, _EM_CANONICAL))
     return ParsedPage(
         url=url,
         kind="eastmoney_page",
         title=title,
         date_raw=date_raw,
-        body_html=body_node[0].get(),
+        body_html=_outer(body_node[0]),
         context=context,
         outlet_hint=outlet or None,
         source_url=canonical or (url if url.startswith("http") else None),
