@@ -945,20 +945,22 @@ def _line_container_compact(
 def _render(root: Element, skip: set[Element]) -> tuple[str, str]:
     text_sink = _TextSink()
     html_sink = _HtmlSink()
+    # bound once: this loop runs for every node of every body
+    text_start, text_end, text_text = text_sink.start, text_sink.end, text_sink.buffer.append
+    html_start, html_end, html_text = html_sink.start, html_sink.end, html_sink.text
     for kind, el in _walk(root, skip):
-        if el is root and kind in (_START, _END):
-            text_sink.flush()
-            continue
-        if kind == _START:
-            text_sink.start(el)
-            html_sink.start(el)
-        elif kind == _END:
-            text_sink.end(el)
-            html_sink.end(el)
-        else:
+        if kind >= _TEXT:  # _TEXT or _TAIL
             piece = el.text if kind == _TEXT else el.tail
-            text_sink.text(piece)
-            html_sink.text(piece)
+            text_text(piece)
+            html_text(piece)
+        elif el is root:
+            text_sink.flush()
+        elif kind == _START:
+            text_start(el)
+            html_start(el)
+        else:
+            text_end(el)
+            html_end(el)
     text_sink.flush()
     body_text = "\n".join(text_sink.lines)
     body_html = _sanitise(html_sink.result())

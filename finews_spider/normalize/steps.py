@@ -100,19 +100,22 @@ def finish(draft: Draft) -> Article:
 def _check_text(value: object, path: str = "") -> None:
     """Lone surrogates (`\\ud800` escapes in JSON) cannot be stored as UTF-8/BSON: reject the
     page with its reason instead of letting the store fail on it."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         try:
-            value.encode("utf-8")
+            value.encode("utf-8")  # type: ignore[union-attr]
         except UnicodeEncodeError:
             raise Rejected(
                 "validation", "invalid_text", f"{path or 'a field'} holds unpaired surrogates"
             ) from None
-    elif isinstance(value, dict):
-        for key, sub in value.items():
-            _check_text(sub, f"{path}/{key}")
-    elif isinstance(value, list):
-        for sub in value:
-            _check_text(sub, path)
+    elif kind is dict or isinstance(value, dict):
+        for key, sub in value.items():  # type: ignore[union-attr]
+            if type(sub) is not str or not sub.isascii():  # ASCII cannot hold a surrogate
+                _check_text(sub, f"{path}/{key}")
+    elif kind is list or isinstance(value, list):
+        for sub in value:  # type: ignore[union-attr]
+            if type(sub) is not str or not sub.isascii():
+                _check_text(sub, path)
 
 
 def build_article(draft: Draft) -> Article:
