@@ -945,22 +945,35 @@ def _line_container_compact(
 def _render(root: Element, skip: set[Element]) -> tuple[str, str]:
     text_sink = _TextSink()
     html_sink = _HtmlSink()
-    # bound once: this loop runs for every node of every body
+    # `_walk`'s events, inlined and with the sinks' methods bound once: this loop runs for
+    # every node of every body (a generator and attribute lookups per node cost a third).
     text_start, text_end, text_text = text_sink.start, text_sink.end, text_sink.buffer.append
     html_start, html_end, html_text = html_sink.start, html_sink.end, html_sink.text
-    for kind, el in _walk(root, skip):
-        if kind >= _TEXT:  # _TEXT or _TAIL
-            piece = el.text if kind == _TEXT else el.tail
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
+        if event == "start":
+            if el is root:
+                text_sink.flush()
+            elif el in skip:
+                walker.skip_subtree()
+                continue
+            else:
+                text_start(el)
+                html_start(el)
+            if piece := el.text:
+                text_text(piece)
+                html_text(piece)
+            continue
+        if event == "end":
+            if el is root:
+                text_sink.flush()
+                break
+            if el not in skip:
+                text_end(el)
+                html_end(el)
+        if piece := el.tail:  # after an element, a comment or a processing instruction
             text_text(piece)
             html_text(piece)
-        elif el is root:
-            text_sink.flush()
-        elif kind == _START:
-            text_start(el)
-            html_start(el)
-        else:
-            text_end(el)
-            html_end(el)
     text_sink.flush()
     body_text = "\n".join(text_sink.lines)
     body_html = _sanitise(html_sink.result())
