@@ -1,7 +1,16 @@
 """finews benchmarks: every measurement side by side with its baseline, in one run.
 
     python benchmarks/run.py --quick        # smoke run, under a minute on 2 cores
-    python benchmarks/run.py                # full run: 20,000 pages, 100,000 for memory
+    python benchmarks/run.py                # the standard run, a few minutes on 2 cores
+    python benchmarks/run.py --full         # every size the issue names (~30 min here)
+
+Sizes (pages):      core    engine, store    memory
+  --quick            800    800, 300         (RSS of the engine runs)
+  standard        20,000    5,000, 3,000     20,000
+  --full          20,000    20,000, 3,000    100,000
+The engine runs (bare Scrapy, replay, batch) are the slow part: the Scrapy engine reads
+~300 pages/s here, so 100,000 pages through replay alone take 6-10 minutes. The standard
+run shows whether memory stays flat from the peak RSS at 5,000 and at 20,000 pages.
 
 Needs the `bench` extra (trafilatura, psutil, pyinstrument, tqdm) and the embedded store
 (`embedded` extra) or MONGO_URI. A temporary folder holds a deterministic corpus
@@ -22,7 +31,8 @@ store     ArticleWriter bulk writes vs one `update_one(upsert=True)` per article
           server, same documents, first load and re-load (benchmarks/bench_store.py).
 batch     `finews batch` vs `scrapy crawl replay`, same pages, fresh databases.
 memory    peak RSS (the process and all its children, sampled every 0.2 s) of replay and
-          of batch over the whole corpus (--memory-pages), next to the same at --pages.
+          of batch over the whole corpus (--memory-pages), next to the same at
+          --engine-pages: the growth between the two sizes is the figure to watch.
 
 Output: a table, and JSON in benchmarks/out/results.json (with core count and versions).
 """
@@ -101,7 +111,9 @@ def log(message: str) -> None:
 
 
 def build_corpus(root: Path, seed: int, pages: int, total: int) -> dict[str, Any]:
-    """Pages [0, pages) in root/a, [pages, total) in root/b, written in parallel."""
+    """Pages [0, pages) in root/a, [pages, total) in root/b, written in parallel.
+
+    (The core reads its pages from memory; only the engine and memory runs read files.)"""
     started = time.perf_counter()
     spans = [(start, min(start + 1000, total)) for start in range(0, total, 1000)]
     with ProcessPoolExecutor(cores()) as pool:
@@ -168,7 +180,7 @@ class Tally:
         }
 
 
-def measure_core(root: Path, seed: int, pages: int, sample: int) -> dict[str, Any]:
+def measure_core(root: Path, seed: int, pages: int, part_size: int, sample: int) -> dict[str, Any]:
     """Extractors take turns on each chunk of pages held in memory (no I/O timed)."""
     import trafilatura  # noqa: F401  (imported before timing)
 
@@ -178,7 +190,7 @@ def measure_core(root: Path, seed: int, pages: int, sample: int) -> dict[str, An
     chunk = 250
     for turn, start in enumerate(range(0, pages, chunk)):
         batch = list(corpus.iter_pages(seed, start, min(start + chunk, pages)))
-        urls = [page_location(root, p, pages).as_uri() for p in batch]
+        urls = [page_location(root, p, part_size).as_uri() for p in batch]
         runs: dict[str, Callable[[], list[str | None]]] = {
             "core": lambda b=batch, u=urls: [
                 extract.core(url, p.body, p.meta) for p, url in zip(b, u, strict=True)
@@ -636,6 +648,19 @@ def table(results: dict[str, Any]) -> str:
                 r["peak_rss_mb"],
                 f"<{TARGETS['peak_rss_mb']:g}",
             )
+        if key == "memory" and results.get("throughput"):
+            small = results["throughput"]
+            for name in ("replay", "batch"):
+                a, b = small[name], part[name]
+                growth = b["peak_rss_mb"] - a["peak_rss_mb"]
+                per_10k = growth / max(b["pages"] - a["pages"], 1) * 10_000
+                row(
+                    f"peak RSS growth {name}, {a['pages']:,} -> {b['pages']:,} pages",
+                    f"{growth:+.0f} MB",
+                    f"{per_10k:+.1f} MB per 10,000 pages",
+                    None,
+                    "flat",
+                )
         if key == "memory":
             row(
                 f"batch vs replay, {part['replay']['pages']:,} pages (wall clock)",
@@ -656,11 +681,19 @@ def table(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
-    parser.add_argument("--pages", type=int, help="corpus size (default 20,000; quick 800)")
+    parser.add_argument(
+        "--full", action="store_true", help="the issue's sizes: 20,000 engine, 100,000 memory"
+    )
+    parser.add_argument("--pages", type=int, help="core pages (default 20,000; quick 800)")
+    parser.add_argument(
+        "--engine-pages",
+        type=int,
+        help="pages for bare engine, replay and batch (default 5,000; full 20,000; quick 800)",
+    )
     parser.add_argument(
         "--memory-pages",
         type=int,
-        help="pages for the memory run (default 100,000; quick: none, RSS of the other runs)",
+        help="pages for the memory run (default 20,000; full 100,000; quick: none)",
     )
     parser.add_argument(
         "--trafilatura-pages", type=int, help="HTML pages for trafilatura (default 1,000)"
@@ -676,22 +709,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp one)")
     parser.add_argument("--out", type=Path, default=HERE / "out" / "results.json")
     args = parser.parse_args(argv)
-    quick = args.quick
+    quick, full = args.quick, args.full and not args.quick
     pages = args.pages or (800 if quick else 20_000)
-    memory_pages = max(args.memory_pages or 100_000, pages)
+    engine_pages = args.engine_pages or (800 if quick else 20_000 if full else 5_000)
+    memory_pages = max(args.memory_pages or (100_000 if full else 20_000), engine_pages)
     sample = args.trafilatura_pages or (100 if quick else 1000)
     store_docs = args.store_docs or (300 if quick else 3000)
     parts = set(args.only.split(","))
     if quick and not args.memory_pages:
         parts.discard("memory")  # peak RSS comes from the throughput runs
-    total = memory_pages if "memory" in parts else pages
+    total = memory_pages if "memory" in parts else engine_pages
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="finews-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     pages_root = work / "pages"
     results: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "mode": "quick" if quick else "full",
+        "mode": "quick" if quick else "full" if full else "standard",
         "machine": {
             "cores": cores(),
             "cpu_count": os.cpu_count(),
@@ -701,6 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         "versions": versions(),
         "parameters": {
             "pages": pages,
+            "engine_pages": engine_pages,
             "memory_pages": memory_pages,
             "trafilatura_pages": sample,
             "store_docs": store_docs,
@@ -711,11 +746,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     server = None
     try:
-        marker = pages_root / f".corpus-{args.seed}-{pages}-{total}"
+        marker = pages_root / f".corpus-{args.seed}-{engine_pages}-{total}"
         if not marker.exists():
             shutil.rmtree(pages_root, ignore_errors=True)
             log(f"corpus: writing {total:,} pages to {pages_root}")
-            results["corpus"] = build_corpus(pages_root, args.seed, pages, total)
+            results["corpus"] = build_corpus(pages_root, args.seed, engine_pages, total)
             marker.touch()
         results["corpus_kinds"] = _kinds(args.seed, pages)
         uri = os.environ.get("MONGO_URI")
@@ -729,13 +764,13 @@ def main(argv: list[str] | None = None) -> int:
             log(f"embedded store at {uri} (separate process, not in the RSS figures)")
         if "core" in parts:
             log("core: process_page vs parsel-only vs trafilatura, one core")
-            results["core"] = measure_core(pages_root, args.seed, pages, sample)
+            results["core"] = measure_core(pages_root, args.seed, pages, engine_pages, sample)
         if "store" in parts:
             log(f"store: bulk vs one-by-one, {store_docs:,} documents")
             results["store"] = measure_store(str(uri), store_docs, work)
         if "throughput" in parts:
             results["throughput"] = measure_processes(
-                str(uri), work / "home", pages_root / "a", pages, args.workers, engine=True
+                str(uri), work / "home", pages_root / "a", engine_pages, args.workers, engine=True
             )
         if "memory" in parts:
             results["memory"] = measure_processes(
