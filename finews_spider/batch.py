@@ -316,7 +316,8 @@ async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
     feed = _Feed(writer, store_pages=not options.from_store)
     reason = "finished"
     try:
-        total = await _count(store, options)
+        # the total only feeds the progress bar: without one, the tree is walked once
+        total = await _count(store, options) if options.progress else None
         with _progress(total, options.progress) as progress:
             jobs = _stored_jobs(store, options) if options.from_store else _saved_jobs(options)
             in_flight = max(workers * 4, 4)

@@ -51,10 +51,12 @@ def check_keys(value: Any, path: str = "") -> None:
         for key, sub in value.items():
             if not isinstance(key, str) or key.startswith("$") or "." in key:
                 raise UnsafeDocument(f"key {key!r} at {path or '(document)'} is not allowed")
-            check_keys(sub, f"{path}/{key}")
+            if isinstance(sub, dict | list | tuple):  # scalars need no call (most values)
+                check_keys(sub, f"{path}/{key}")
     elif isinstance(value, list | tuple):
         for i, sub in enumerate(value):
-            check_keys(sub, f"{path}/{i}")
+            if isinstance(sub, dict | list | tuple):
+                check_keys(sub, f"{path}/{i}")
 
 
 def prepare(item: Doc) -> Doc:
