@@ -55,71 +55,15 @@ from finews_spider.model import (
     saved_page_context,
 )
 from finews_spider.normalize.steps import process_page
+from finews_spider.saved import saved_pages, sidecar
 
 if TYPE_CHECKING:
     from finews_spider.store import ArticleWriter, OpenStore, RetryPolicy, StoreConfig
-
-#: as `finews_spider.spiders.replay.SIDECAR_SUFFIXES` (a test checks they agree)
-SIDECAR_SUFFIXES = (".meta.json", ".expected.json")
 
 logger = logging.getLogger("finews.batch")
 summary_logger = logging.getLogger("finews.summary")
 
 SPIDER = "batch"  # the name in the summary line and in `runs`
-
-
-# --------------------------------------------------------------------------- listing pages
-
-
-def iter_saved_pages(root: Path) -> Iterator[Path]:
-    """`finews_spider.spiders.replay.saved_pages`, streamed: the same pages in the same
-    order, without listing (and resolving) the whole tree first.
-
-    `saved_pages` sorts `root.rglob("*")` and resolves every path: for 100,000 pages that
-    is about 100 MB and several seconds before the first page. Here each folder is read
-    when it is reached, entries sorted by name (a depth-first walk in name order gives
-    exactly the sort order of the full paths), and only symbolic links are resolved."""
-    root = root.resolve()
-    if root.is_file():
-        if _may_be_page(root.name):
-            yield root
-        return
-    yield from _walk(root, root)
-
-
-def _walk(folder: Path, root: Path) -> Iterator[Path]:
-    entries: list[tuple[str, bool, bool]] = []  # (name, is a folder to enter, is a link)
-    try:
-        with os.scandir(folder) as scan:
-            for entry in scan:
-                link = entry.is_symlink()
-                try:
-                    enter = entry.is_dir() and not link  # rglob does not follow linked folders
-                except OSError:
-                    enter = False
-                if enter or _may_be_page(entry.name):
-                    entries.append((entry.name, enter, link))
-    except OSError:
-        return  # as rglob: an unreadable folder is skipped
-    entries.sort()
-    for name, enter, link in entries:
-        path = folder / name
-        if _may_be_page(name):
-            yield from _keep(path, root, link)
-        if enter:
-            yield from _walk(path, root)
-
-
-def _may_be_page(name: str) -> bool:
-    return not (name.startswith((".", "README")) or name.endswith(SIDECAR_SUFFIXES))
-
-
-def _keep(path: Path, root: Path, link: bool) -> Iterator[Path]:
-    if not path.is_file():
-        return
-    if link and not path.resolve().is_relative_to(root):
-        return  # a link pointing outside the replayed folder
-    yield path
 
 
 # --------------------------------------------------------------------------- work items
@@ -145,8 +89,6 @@ def saved_job(path: Path) -> Job:
     """A saved page as `ReplaySpider.start` requests it (the sidecar is read here, in the
     parent; a broken sidecar becomes that page's error, as it would fail its request)."""
     from w3lib.url import safe_url_string
-
-    from finews_spider.spiders.replay import sidecar
 
     request_url = safe_url_string(path.as_uri())  # what scrapy.Request(url).url is
     try:
@@ -369,12 +311,12 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
 async def _count(store: OpenStore, options: BatchOptions) -> int | None:
     if options.from_store:
         return await store.db.pages.count_documents(_store_query(options))
-    return sum(1 for root in options.paths for _ in iter_saved_pages(root))
+    return sum(1 for root in options.paths for _ in saved_pages(root))
 
 
 async def _saved_jobs(options: BatchOptions) -> AsyncIterator[Job]:
     for root in options.paths:
-        for path in iter_saved_pages(root):
+        for path in saved_pages(root):
             yield saved_job(path)
 
 

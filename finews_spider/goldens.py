@@ -21,8 +21,8 @@ from typing import Any
 
 from finews_spider.model import PageContext, Rejection
 from finews_spider.normalize.steps import process_page
+from finews_spider.saved import saved_pages, sidecar
 from finews_spider.schema import to_json_value
-from finews_spider.spiders.replay import saved_pages, sidecar
 
 #: Saved pages have no real address: their file URL is written relative to this marker.
 FIXTURE_URL_ROOT = "file:///FIXTURES/"

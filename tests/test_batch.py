@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from finews_spider.batch import iter_saved_pages
 from finews_spider.model import PARSER_VERSION
-from finews_spider.spiders.replay import saved_pages
+from finews_spider.saved import SIDECAR_SUFFIXES, saved_pages
 from finews_spider.store.embedded import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,18 +31,30 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 # --------------------------------------------------------------------------- listing
 
 
-def test_streamed_listing_is_the_replays_listing_for_the_fixtures() -> None:
-    assert list(iter_saved_pages(FIXTURES)) == list(saved_pages(FIXTURES))
+def rglob_listing(root: Path) -> list[Path]:
+    """The listing by its definition: every file of `sorted(root.rglob("*"))` but sidecars,
+    README files and dotfiles, resolved to stay inside `root` (what `saved_pages` streams)."""
+    root = root.resolve()
+    inside = root if root.is_dir() else root.parent
+    candidates = [root] if root.is_file() else sorted(root.rglob("*"))
+    return [
+        path
+        for path in candidates
+        if path.is_file()
+        and not path.name.startswith((".", "README"))
+        and not path.name.endswith(SIDECAR_SUFFIXES)
+        and path.resolve().is_relative_to(inside)
+    ]
+
+
+def test_streamed_listing_is_the_sorted_listing_for_the_fixtures() -> None:
+    assert list(saved_pages(FIXTURES)) == rglob_listing(FIXTURES)
     page = NORMAL[0] / "2024-03-05-NW202403052987654321.md"
-    assert list(iter_saved_pages(page)) == list(saved_pages(page)) == [page]
+    assert list(saved_pages(page)) == rglob_listing(page) == [page]
 
 
 def test_workers_import_only_the_core() -> None:
     """Workers import finews_spider.batch for `process_chunk`: no Scrapy, no pymongo."""
-    import finews_spider.batch as batch
-    from finews_spider.spiders import replay
-
-    assert batch.SIDECAR_SUFFIXES == replay.SIDECAR_SUFFIXES
     code = (
         "import sys, finews_spider.batch; "
         "print(sorted(m for m in ('scrapy', 'pymongo', 'twisted') if m in sys.modules))"
@@ -52,7 +63,7 @@ def test_workers_import_only_the_core() -> None:
     assert out.stdout.strip() == "[]", out.stderr
 
 
-def test_streamed_listing_is_the_replays_listing_for_awkward_trees(tmp_path: Path) -> None:
+def test_streamed_listing_is_the_sorted_listing_for_awkward_trees(tmp_path: Path) -> None:
     root = tmp_path / "root"
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -81,8 +92,8 @@ def test_streamed_listing_is_the_replays_listing_for_awkward_trees(tmp_path: Pat
     (root / "link-out.html").symlink_to(outside / "secret.html")
     (root / "dir-link").symlink_to(outside, target_is_directory=True)
     (root / "dangling.html").symlink_to(root / "nowhere.html")
-    expected = list(saved_pages(root))
-    assert list(iter_saved_pages(root)) == expected
+    expected = rglob_listing(root)
+    assert list(saved_pages(root)) == expected
     assert root / "link-in.html" in expected and root / "link-out.html" not in expected
     assert not any("secret" in str(p) for p in expected)
 

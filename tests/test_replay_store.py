@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from pymongo import MongoClient
+from scrapy import signals
 
 from finews_spider.model import PARSER_VERSION
+from finews_spider.spiders.replay import ReplaySpider
 from finews_spider.store.embedded import EmbeddedServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +37,39 @@ def replay_all(scrapy_run: Run) -> subprocess.CompletedProcess[str]:
         assert "balanced=yes" in run.stderr
     assert run is not None
     return run
+
+
+def test_replay_reads_its_folder_only_as_fast_as_the_engine_takes_requests(
+    tmp_path: Path,
+) -> None:
+    """While the engine needs to back out, `start()` waits for the scheduler to run dry
+    instead of listing the whole folder into it; the sidecar is read into both places."""
+    for n in range(3):
+        (tmp_path / f"{n}.md").write_text("---\ntitle: x\n---\n")
+    (tmp_path / "1.meta.json").write_text('{"url": "https://x.test/1"}')
+    engine = SimpleNamespace(full=False)
+    engine.needs_backout = lambda: engine.full
+    waited: list[Any] = []
+
+    async def wait_for(signal: Any) -> None:
+        waited.append(signal)
+        engine.full = False
+
+    spider = ReplaySpider(path=str(tmp_path))
+    spider.crawler = SimpleNamespace(engine=engine, signals=SimpleNamespace(wait_for=wait_for))
+
+    async def scenario() -> list[Any]:
+        requests = []
+        async for request in spider.start():
+            requests.append(request)
+            engine.full = True  # the request just yielded filled the engine up
+        return requests
+
+    requests = asyncio.run(scenario())
+    assert [r.url.rsplit("/", 1)[-1] for r in requests] == ["0.md", "1.md", "2.md"]
+    assert waited == [signals.scheduler_empty] * 2
+    assert requests[1].cb_kwargs["meta"] == {"url": "https://x.test/1"}
+    assert requests[1].meta["finews_context"]["url"] == "https://x.test/1"
 
 
 def snapshot(uri: str, db: str) -> dict[str, list[dict[str, Any]]]:
