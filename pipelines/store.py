@@ -80,6 +80,8 @@ class MongoPipeline:
         #: e.g. "majority" on a replica set; None: the server's default (or $MONGO_WRITE_CONCERN)
         self.write_concern: str | None = crawler.settings.get("MONGO_WRITE_CONCERN")
         self.writer: ArticleWriter | None = None
+        #: the writer's counts as last published to the crawl stats
+        self._published: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -126,6 +128,10 @@ class MongoPipeline:
         if self.writer is not None:
             if isinstance(item, Rejection):
                 await self.writer.add_rejection(item)
+            elif isinstance(item, dict):
+                # An article document (ValidationPipeline's dict): the writer takes its own
+                # shallow copy (`prepare`) and never modifies nested values, so no deep copy.
+                await self.writer.add(item)
             elif ItemAdapter.is_item(item):
                 await self.writer.add(ItemAdapter(item).asdict())
             self._publish_stats()
@@ -185,10 +191,15 @@ class MongoPipeline:
             await self._release()
 
     def _publish_stats(self) -> None:
+        """The writer's counts as crawl stats, when they changed (they change when a batch
+        is written, not with every item)."""
         stats = self.crawler.stats
         if self.writer is None or stats is None:
             return
-        counts = self.writer.counts.as_dict()
+        counts = vars(self.writer.counts)  # the live fields, not a copy
+        if counts == self._published:
+            return
+        self._published = dict(counts)
         for field, key in STATS.items():
             if counts[field] or stats.get_value(key) is not None:
                 stats.set_value(key, counts[field])

@@ -144,6 +144,89 @@ def test_same_id_twice_in_one_batch(
     run(scenario())
 
 
+def test_repeated_ids_in_one_batch_are_written_in_order_without_extra_flushes(
+    mongo_uri: str, mongo_db: str, make_article: MakeArticle, tmp_path: Path
+) -> None:
+    """A, B, A', C, A'', B' in one buffer: one batch, written as three waves of one item
+    per id, each planned from the state the one before left."""
+    docs = [
+        make_article(1),
+        make_article(2),
+        make_article(1, title="第二版"),
+        make_article(3),
+        make_article(1, title="第三版"),
+        make_article(2),
+    ]
+
+    async def scenario() -> None:
+        async with database(mongo_uri, mongo_db) as db:
+            writer = ArticleWriter(db, batch_size=100, dead_letter_dir=tmp_path)
+            for doc in docs:
+                await writer.add(doc)
+            assert len(writer._buf) == len(docs)  # a repeated id did not flush the buffer
+            await writer.close()
+            counts = writer.counts
+            assert (counts.new, counts.updated, counts.unchanged) == (3, 2, 1)
+            stored = {d["_id"]: d for d in await dump(db, "articles")}
+            first = stored[docs[0]["_id"]]
+            assert (first["version"], first["title"]) == (3, "第三版")
+            assert stored[docs[1]["_id"]]["version"] == 1
+            versions = await dump(db, "article_versions")
+            assert [v["doc"]["title"] for v in versions] == [docs[0]["title"], "第二版"]
+
+    run(scenario())
+
+
+class _GatedCollection:
+    """Bulk writes wait for the gate; finds find nothing."""
+
+    def __init__(self, gate: asyncio.Event) -> None:
+        self.gate = gate
+
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        class Empty:
+            def __aiter__(self) -> Any:
+                return self
+
+            async def __anext__(self) -> Doc:
+                raise StopAsyncIteration
+
+        return Empty()
+
+    async def bulk_write(self, ops: list[Any], ordered: bool = False) -> Any:
+        await self.gate.wait()
+
+        class Result:
+            matched_count = 0
+
+        return Result()
+
+
+def test_a_store_that_falls_behind_slows_the_adds_down(tmp_path: Path) -> None:
+    """Pages are buffered without waiting (signal handlers cannot await); once more than
+    `max_queued` batches wait for the store, adding an item waits for the oldest."""
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+        collection = _GatedCollection(gate)
+        db: Any = {name: collection for name in ("articles", "rejects", "pages")}
+        writer = ArticleWriter(
+            db, batch_size=2, flush_seconds=0, max_queued=2, dead_letter_dir=tmp_path
+        )
+        for n in range(6):  # three batches of two pages, taken out, waiting for the store
+            writer.add_page(f"https://x.test/{n}", b"body")
+        rejection = Rejection("https://x.test/r", "dates", "date_missing", "no date")
+        add = asyncio.ensure_future(writer.add_rejection(rejection))
+        await asyncio.sleep(0.1)
+        assert not add.done() and len(writer._tasks) == 3
+        gate.set()
+        await asyncio.wait_for(add, 5)
+        await writer.close()
+        assert (writer.counts.pages_stored, writer.counts.rejects) == (6, 1)
+
+    run(scenario())
+
+
 def test_two_routes_make_one_document(
     mongo_uri: str, mongo_db: str, make_article: MakeArticle, tmp_path: Path
 ) -> None:

@@ -2,8 +2,10 @@
 
 Buffered writes are flushed by size, by age and at close. A batch is taken out of the
 buffer *before* anything is awaited (storage notes: otherwise 86% of items were lost).
-Batches are written one at a time, in order. Network faults are retried with backoff;
-what still cannot be written goes to a dead-letter file, never nowhere.
+Batches are written one at a time, in order; at most `max_queued` wait their turn, then
+`add` waits too (the crawl slows down to the store's pace instead of piling writes up in
+memory). Network faults are retried with backoff; what still cannot be written goes to a
+dead-letter file, never nowhere.
 """
 
 from __future__ import annotations
@@ -91,18 +93,21 @@ class ArticleWriter:
         dead_letter_dir: Path | None = None,
         replay: bool = False,
         conflict_rounds: int = 5,
+        max_queued: int = 4,
     ) -> None:
-        """`flush_seconds` <= 0: no age-based flush. `replay`: items come from dead letters."""
+        """`flush_seconds` <= 0: no age-based flush. `replay`: items come from dead letters.
+        `max_queued`: batches taken out of the buffer and not yet written, beyond which
+        `add` and `add_rejection` wait for the oldest to be written."""
         self.db = db
         self.batch_size = max(batch_size, 1)
         self.flush_seconds = flush_seconds
         self.retry = retry or RetryPolicy()
         self.replay = replay
         self.conflict_rounds = conflict_rounds
+        self.max_queued = max(max_queued, 1)
         self.dead_letters = DeadLetterFile(dead_letter_dir or resolve_config().dead_letter_dir)
         self.counts = WriteCounts()
         self._buf: list[Pending] = []
-        self._buffered_ids: set[str] = set()
         self._oldest: float | None = None
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -126,11 +131,8 @@ class ArticleWriter:
             self._append(refusal)
             await self._flush_if_due()
             return
-        # One op per id per batch: the plan is made from the stored state.
-        while doc["_id"] in self._buffered_ids:
-            await self.flush()
+        # An id already in the buffer needs no flush: `_waves` writes it after the first.
         self._append(Pending("article", doc, seen_at))
-        self._buffered_ids.add(doc["_id"])
         await self._flush_if_due()
 
     async def add_rejection(self, rejection: Rejection, *, seen_at: datetime | None = None) -> None:
@@ -185,7 +187,6 @@ class ArticleWriter:
 
     def _start_flush(self) -> asyncio.Task[None]:
         batch, self._buf = self._buf, []  # swap first: adds during the write go to a new list
-        self._buffered_ids = set()
         self._oldest = None
         return self._spawn(self._write_in_turn(batch))
 
@@ -215,6 +216,9 @@ class ArticleWriter:
     async def _flush_if_due(self) -> None:
         if self._due():
             await self.flush()
+        while len(self._tasks) > self.max_queued:
+            # the store is behind: wait for the oldest batch instead of queueing more
+            await asyncio.wait(list(self._tasks), return_when=asyncio.FIRST_COMPLETED)
 
     async def _tick(self) -> None:
         interval = max(self.flush_seconds / 4, 0.05)
@@ -247,8 +251,8 @@ class ArticleWriter:
         articles = [p for p in batch if p.kind == "article"]
         rejects = [p for p in batch if p.kind == "reject"]
         pages = [p for p in batch if p.kind == "page"]
-        if articles:
-            rejects += await self._write_articles(articles)
+        for wave in _waves(articles):
+            rejects += await self._write_articles(wave)
         for kind, items, write in (
             ("rejects", rejects, self._write_rejects),
             ("pages", pages, self._write_pages),
@@ -493,6 +497,21 @@ class ArticleWriter:
             cause[:300],
             self.dead_letters.path,
         )
+
+
+def _waves(articles: list[Pending]) -> list[list[Pending]]:
+    """The batch's articles in waves of one item per id, written one wave after the other:
+    an article that comes twice (two routes, a new version) is planned from the state its
+    first item left, as if the batch had been cut before it."""
+    waves: list[list[Pending]] = []
+    seen: dict[str, int] = {}
+    for p in articles:
+        n = seen.get(p.doc["_id"], 0)
+        seen[p.doc["_id"]] = n + 1
+        if n == len(waves):
+            waves.append([])
+        waves[n].append(p)
+    return waves
 
 
 def _archive_op(archive: Doc) -> UpdateOne:
