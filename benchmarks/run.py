@@ -6,11 +6,11 @@
 
 Sizes (pages):      core    engine, store    memory
   --quick            800    800, 300         (RSS of the engine runs)
-  standard        20,000    5,000, 3,000     20,000
+  standard        20,000    4,000, 3,000     12,000
   --full          20,000    20,000, 3,000    100,000
-The engine runs (bare Scrapy, replay, batch) are the slow part: the Scrapy engine reads
-~300 pages/s here, so 100,000 pages through replay alone take 6-10 minutes. The standard
-run shows whether memory stays flat from the peak RSS at 5,000 and at 20,000 pages.
+The engine runs (bare Scrapy, replay, batch) are the slow part: replay stores about
+180 pages/s here, so 100,000 pages through replay alone take about 9 minutes. The standard
+run shows whether memory stays flat from the peak RSS at 4,000 and at 12,000 pages.
 
 Needs the `bench` extra (trafilatura, psutil, pyinstrument, tqdm) and the embedded store
 (`embedded` extra) or MONGO_URI. A temporary folder holds a deterministic corpus
@@ -688,12 +688,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--engine-pages",
         type=int,
-        help="pages for bare engine, replay and batch (default 5,000; full 20,000; quick 800)",
+        help="pages for bare engine, replay and batch (default 4,000; full 20,000; quick 800)",
     )
     parser.add_argument(
         "--memory-pages",
         type=int,
-        help="pages for the memory run (default 20,000; full 100,000; quick: none)",
+        help="pages for the memory run (default 12,000; full 100,000; quick: none)",
     )
     parser.add_argument(
         "--trafilatura-pages", type=int, help="HTML pages for trafilatura (default 1,000)"
@@ -711,8 +711,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quick, full = args.quick, args.full and not args.quick
     pages = args.pages or (800 if quick else 20_000)
-    engine_pages = args.engine_pages or (800 if quick else 20_000 if full else 5_000)
-    memory_pages = max(args.memory_pages or (100_000 if full else 20_000), engine_pages)
+    engine_pages = args.engine_pages or (800 if quick else 20_000 if full else 4_000)
+    memory_pages = max(args.memory_pages or (100_000 if full else 12_000), engine_pages)
     sample = args.trafilatura_pages or (100 if quick else 1000)
     store_docs = args.store_docs or (300 if quick else 3000)
     parts = set(args.only.split(","))
