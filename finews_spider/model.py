@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 #: Bumped whenever a parser or normaliser changes its output; `reparse` uses it.
-PARSER_VERSION = "2026.11.26"
+PARSER_VERSION = "2026.11.30"
 
 #: Page kinds the parsers recognise (from the content, not the file name).
 PAGE_KINDS = (
@@ -111,6 +111,7 @@ class ParsedPage:
     category: str | None = None
     tags: list[str] = field(default_factory=list)
     outlet_hint: str | None = None  # outlet named outside the body (list record, header)
+    outlet_tag: str | None = None  # outlet named by a post tag (`经济参考网新闻`): the weakest
     source_url: str | None = None  # link to the original article
     info_code: str | None = None  # NW…/AN…/AP…
     id_hints: list[str] = field(default_factory=list)  # strings that may carry the article id

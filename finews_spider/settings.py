@@ -59,6 +59,7 @@ ITEM_PIPELINES = {
     "pipelines.normalize.DatesPipeline": 100,
     "pipelines.normalize.SecuritiesPipeline": 200,
     "pipelines.normalize.CleaningPipeline": 300,
+    "pipelines.normalize.SignalsPipeline": 350,
     "pipelines.normalize.IdentityPipeline": 400,
     "pipelines.normalize.ValidationPipeline": 500,
     "pipelines.store.MongoPipeline": 800,

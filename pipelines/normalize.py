@@ -42,6 +42,10 @@ class CleaningPipeline(_StepPipeline):
     stage = "cleaning"
 
 
+class SignalsPipeline(_StepPipeline):
+    stage = "signals"
+
+
 class IdentityPipeline(_StepPipeline):
     stage = "identity"
 

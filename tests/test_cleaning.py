@@ -353,7 +353,8 @@ def test_removed_codes_are_known_and_ordered() -> None:
     body = (
         '<p class="em_media">（文章来源：财联社）</p><p hidden>x</p><script>x()</script>'
         "<p>（责任编辑：王）</p><!-- EM_StockImg_Start --><p>w</p><!-- EM_StockImg_End -->"
-        f"<p>正文。</p><p>{PROMOTION}</p><p>{BACK_LINKS_MD}</p><p>{DISCLAIMER}</p>"
+        '<p>正文。（<a href="x">点击阅读报告全文</a>）</p>'
+        f"<p>{PROMOTION}</p><p>{BACK_LINKS_MD}</p><p>{DISCLAIMER}</p>"
     )
     result = clean_body(body)
     assert result.removed == REMOVAL_CODES

@@ -31,7 +31,7 @@ def test_finews_source_fields() -> None:
     assert page.date_raw == "2024-03-05 18:20:31 +0800"  # a string: YAML never types it
     assert page.category == "jingjicankaowang"
     assert page.tags == ["经济参考网新闻"]
-    assert page.outlet_hint == "经济参考网"
+    assert page.outlet_tag == "经济参考网" and page.outlet_hint is None
     assert page.info_code == "NW202403052987654321"
     assert page.source_url.endswith("infoCode=NW202403052987654321")
     assert "返回" not in page.body_html

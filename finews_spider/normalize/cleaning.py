@@ -21,6 +21,8 @@ What is removed, and how it is recognised:
   ``img.em_handle_adv_close``.
 - ``back_links``: the mirror's ``[返回…新闻](…)｜[返回首页](…)`` (markdown or rendered links
   to finews.withounder.com / finews.zning.*).
+- ``link_label``: an in-article link label in parentheses, ``（<a>点击阅读报告全文</a>）``,
+  with its parentheses (it is not text of the article, nor an attribution).
 
 Empty quote spans (``span[id^=quote_]``, ``span[id^=bkquote_]``) are dropped and inline stock
 tags (``span#stock_…``, ``span#Info.…``, ``span#bk_…``, ``a.keytip``, ``a.infokey``,
@@ -60,6 +62,7 @@ REMOVAL_CODES: tuple[str, ...] = (
     "disclaimer",
     "promotion",
     "back_links",
+    "link_label",
 )
 
 Element = Any  # lxml.etree._Element (lxml ships no stubs by default)
@@ -301,6 +304,7 @@ def clean_body(body_html: str | bytes) -> CleanBody:
     _wrap_bare_runs(root, skip)
     _cut_disclaimer(root, skip, removed)
     outlet = _remove_text_furniture(root, skip, removed, mirror_links, outlet)
+    _remove_link_labels(root, skip, removed)
 
     body_text, body_html_out = _render(root, skip)
     if not any(ch.isalnum() for ch in body_text):
@@ -920,6 +924,33 @@ def _remove_text_furniture(
         if text is not None and _SEPARATORS_ONLY.match(text):
             skip.add(block)
     return outlet
+
+
+_LINK_LABEL = re.compile(r"^\s*(?:点击|请点击)?(?:阅读|查看|浏览|下载)[^（）()<>\n]{0,12}$")
+_OPENS_LABEL = re.compile(r"[（(]\s*$")
+_CLOSES_LABEL = re.compile(r"^\s*[）)]")
+
+
+def _remove_link_labels(root: Element, skip: set[Element], removed: set[str]) -> None:
+    """Drop ``（<a>点击阅读报告全文</a>）``: a link label and the parentheses around it."""
+    for seen, link in enumerate(root.iter("a")):
+        if seen >= _CANDIDATE_LIMIT * 4:
+            break
+        if link in skip or len(link) or not _LINK_LABEL.match(link.text or ""):
+            continue
+        before = link.getprevious()
+        opener = before.tail if before is not None else link.getparent().text
+        closer = link.tail or ""
+        if not opener or not _OPENS_LABEL.search(opener) or not _CLOSES_LABEL.match(closer):
+            continue
+        opener = _OPENS_LABEL.sub("", opener)
+        if before is not None:
+            before.tail = opener
+        else:
+            link.getparent().text = opener
+        link.tail = _CLOSES_LABEL.sub("", link.tail, count=1)
+        skip.add(link)
+        removed.add("link_label")
 
 
 def _line_container_compact(

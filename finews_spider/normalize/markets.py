@@ -176,3 +176,38 @@ def fund_market_id(code: str) -> int | None:
 def secid_of(market_id: int | None, code: str) -> str:
     """Eastmoney secid ``<market_id>.<code>``; ``OF.<code>`` for an unlisted fund."""
     return f"OF.{code}" if market_id is None else f"{market_id}.{code}"
+
+
+#: A-share number plans (SSE, SZSE, BSE), for a six-digit code written without its exchange:
+#: SH main board 600/601/603/605, STAR 688/689, B shares 900; SZ main board 000-003, ChiNext
+#: 300/301, B shares 200; BJ 43/83/87/88/92 (all Beijing stocks share market id 0).
+_A_SHARE_PLANS: Final[tuple[tuple[tuple[str, ...], int, Market], ...]] = (
+    (("600", "601", "603", "605", "688", "689", "900"), SH, "SH"),
+    (("000", "001", "002", "003", "300", "301", "200"), SZ, "SZ"),
+    (("43", "83", "87", "88", "92"), SZ, "BJ"),
+)
+
+#: Exchange suffixes written after a code in text (`600519.SH`, `00700.HK`, `BABA.N`) and
+#: the market id each names. `.US` names no exchange, so it gives no secid (choice, as for
+#: old quote links without `?Market=`).
+TEXT_SUFFIX_IDS: Final[dict[str, int]] = {
+    "SH": SH,
+    "SS": SH,
+    "SZ": SZ,
+    "BJ": SZ,
+    "HK": 116,
+    "N": NYSE,
+    "O": NASDAQ,
+    "OQ": NASDAQ,
+}
+
+
+def a_share_plan(code: str) -> tuple[int, Market] | None:
+    """(market id, market) of a six-digit A-share stock code by the exchanges' number plans,
+    or None when no plan holds it (indexes, funds, bonds, dates and amounts mostly)."""
+    if not _SIX_DIGITS.fullmatch(code):
+        return None
+    for prefixes, market_id, market in _A_SHARE_PLANS:
+        if code.startswith(prefixes):
+            return market_id, market
+    return None

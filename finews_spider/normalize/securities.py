@@ -19,6 +19,10 @@ Nothing inside the source line (``p.em_media``: the tagger marks words of outlet
 present, is the only thing read from it: a value that is not a valid ``market_id,code`` /
 ``code|market_id|…`` for a known market makes the element no security (no fallback to its
 ``href``). The body is untrusted: parsing is linear, values are bounded, nothing raises.
+
+`securities_in_text(texts)` reads securities written out with their codes in plain text
+(title, digest, cleaned body; field guide, "Signals in the text itself"): role ``text``.
+`merge_stocks` adds them to the markup's entries (one entry per secid, roles merged).
 """
 
 from __future__ import annotations
@@ -31,9 +35,13 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from finews_spider.normalize.markets import (
+    HK_IDS,
     SH,
     SZ,
+    TEXT_SUFFIX_IDS,
     US_EXCHANGE_IDS,
+    US_IDS,
+    a_share_plan,
     canonical_code,
     classify,
     fund_market_id,
@@ -359,3 +367,154 @@ def _add(entries: dict[str, dict[str, Any]], found: Found, role: str, name: str 
         entry["roles"].append(role)
     if entry["name"] is None and name:
         entry["name"] = name
+
+
+# --- securities written in the text ----------------------------------------------------------
+
+# A parenthetical: `腾讯控股(00700.HK)`, `宁德时代（300750）`, `索菲亚(002572.SZ，最新价：23.21元)`.
+_PAREN = re.compile(r"[（(]([^（）()\n]{1,80})[）)]")
+_PIECE_SEP = re.compile(r"\s*[，,、/；;]\s*|\s+")
+# One written code: optional exchange prefix (`SH600519`, `HK.00700`), the code, optional
+# exchange suffix (`.SH`, `.HK`, `.N`, `.O`, `.OQ`).
+_WRITTEN_CODE = re.compile(
+    r"(?:(?P<pfx>SH|SZ|BJ|HK)\.?)?"
+    r"(?P<code>[0-9]{4,6}|[A-Z][A-Z0-9]{0,5}(?:[_-][A-Z])?)"
+    r"(?:\.(?P<sfx>[A-Za-z]{1,2}))?"
+)
+_NAME_CHARS = re.compile(r"[\u3400-\u9fffA-Za-z0-9*＊·]")
+_NAME_MAX = 16  # characters read back from the parenthesis
+# Words that end a name's run: what comes before them is the sentence, not the name.
+_NAME_STOPS = re.compile(
+    r".*(?:的|了|维持|给予|首次覆盖|覆盖|买入|增持|推荐|看好|关注|持有|收购|入股|参股|控股股东|"
+    r"股东|旗下|子公司|包括|例如|比如|其中|以及|还有|宣布|公告|表示|披露|发布|"
+    r"获悉|研报称|据悉|截至|今日|今天|昨日|盘中|午后|早盘|尾盘|开盘|收盘|港股|美股|A股|个股|标的|"
+    r"北交所|上交所|深交所|港交所|沪市|深市|创业板|科创板|主板|新三板|"
+    r"[0-9]+[年月日号])"
+)
+# A parenthesised number after these words is not a security (phone, product, document…).
+_NOT_A_NAME = re.compile(
+    r"(?:电话|热线|传真|邮编|编号|型号|批号|文号|货号|账号|代码|号码|手机|订单)$"
+)
+_CONJUNCTIONS: Final = frozenset("和与及或、")
+_TEXT_KINDS: Final = frozenset({"stock", "index", "fund"})
+_SUFFIX_MARKETS: Final[dict[str, frozenset[str]]] = {
+    "SH": frozenset({"SH", "INDEX"}),
+    "SS": frozenset({"SH", "INDEX"}),
+    "SZ": frozenset({"SZ", "INDEX"}),
+    "BJ": frozenset({"BJ"}),
+}
+_MAX_TEXT = 200_000  # characters of text read per article
+
+
+def securities_in_text(texts: Iterable[str | None]) -> list[dict[str, Any]]:
+    """``stocks`` entries (role ``text``) for the securities `texts` write out with a code.
+
+    Forms: ``name(code.SUFFIX)`` (``.SH``/``.SZ``/``.BJ``/``.HK``/``.N``/``.O``/``.OQ``, or a
+    ``SH``/``SZ``/``BJ``/``HK`` prefix) and ``name（code）`` for a bare six-digit A-share code
+    whose number plan names its exchange. A code with an explicit exchange may be followed by a
+    note (``002572.SZ，最新价：23.21元``); a bare code must fill the parentheses and follow a
+    name. Years, dates, amounts, phone numbers, product codes and abbreviations (``(HUD)``,
+    ``(ADR)``) match none of these. Never raises.
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    budget = _MAX_TEXT
+    for text in texts:
+        if not isinstance(text, str) or budget <= 0:
+            continue
+        text = text[:budget]
+        budget -= len(text)
+        for match in _PAREN.finditer(text):
+            found = _written_codes(match.group(1))
+            if not found:
+                continue
+            name = _name_before(text, match.start())
+            if name is not None and _NOT_A_NAME.search(name):
+                continue
+            for market_id, code, explicit in found:
+                if not explicit and (name is None or len(name) < 2):
+                    continue
+                _add(entries, (market_id, code), "text", name)
+    return list(entries.values())[:MAX_ENTRIES]
+
+
+def merge_stocks(
+    stocks: list[dict[str, Any]], extra: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """`stocks` with `extra`'s entries added: roles merged for a secid both name, new secids
+    after the existing ones; a missing name is taken from `extra`."""
+    by_secid = {s["secid"]: s for s in stocks}
+    out = list(stocks)
+    for entry in extra:
+        known = by_secid.get(entry["secid"])
+        if known is None:
+            if len(out) >= MAX_ENTRIES:
+                break
+            known = {**entry, "roles": list(entry["roles"])}
+            by_secid[entry["secid"]] = known
+            out.append(known)
+        else:
+            known["roles"] = sorted(set(known["roles"]) | set(entry["roles"]))
+            if known.get("name") is None:
+                known["name"] = entry.get("name")
+    for entry in out:
+        entry["roles"] = sorted(entry["roles"])
+    return out
+
+
+def _written_codes(inner: str) -> list[tuple[int, str, bool]]:
+    """(market id, code, explicit exchange?) of the codes a parenthetical holds; [] if none."""
+    pieces = [p for p in _PIECE_SEP.split(inner.strip()) if p]
+    out: list[tuple[int, str, bool]] = []
+    for i, piece in enumerate(pieces):
+        m = _WRITTEN_CODE.fullmatch(piece)
+        found = _written_code(m) if m else None
+        if found is None:
+            # A note may follow codes whose exchange is written; bare codes must fill it.
+            return out if out and all(explicit for _, _, explicit in out) and i > 0 else []
+        out.append(found)
+    return out
+
+
+def _written_code(m: re.Match[str]) -> tuple[int, str, bool] | None:
+    code, pfx, sfx = m.group("code"), m.group("pfx"), m.group("sfx")
+    sfx = sfx.upper() if sfx else None
+    if pfx and sfx and pfx != sfx:
+        return None
+    exchange = sfx or pfx
+    if exchange is None:
+        plan = a_share_plan(code)
+        return (plan[0], code, False) if plan else None
+    market_id = TEXT_SUFFIX_IDS.get(exchange)
+    if market_id is None:
+        return None  # `.US` and unknown suffixes: no exchange, no secid
+    is_digits = code.isdigit()
+    if market_id in US_IDS:
+        if is_digits:
+            return None
+    elif market_id in HK_IDS:
+        if not is_digits or len(code) > 5:
+            return None
+    else:
+        if not is_digits or len(code) != 6:
+            return None
+        market, kind = classify(market_id, code)
+        if kind not in _TEXT_KINDS or market not in _SUFFIX_MARKETS[exchange]:
+            return None
+    canonical = canonical_code(market_id, code)
+    return (market_id, canonical, True) if canonical else None
+
+
+def _name_before(text: str, end: int) -> str | None:
+    """The name written right before a parenthesis: the run of name characters, cut after
+    the last word that belongs to the sentence rather than the name."""
+    start = end
+    while start > 0 and end - start < _NAME_MAX and _NAME_CHARS.match(text, start - 1):
+        start -= 1
+    run = text[start:end]
+    # `甲(…)和乙(…)`: a conjunction right after the previous parenthesis is not the name's.
+    if start > 0 and text[start - 1] in "）)" and run[:1] in _CONJUNCTIONS:
+        run = run[1:]
+    if m := _NAME_STOPS.match(run):
+        run = run[m.end() :]
+    run = run.strip("*＊·") if not run.startswith(("*ST", "＊ST")) else run
+    return run[:MAX_NAME_LEN] or None

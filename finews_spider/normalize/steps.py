@@ -9,11 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from finews_spider.model import PARSER_VERSION, Article, Draft, PageContext, Rejected, Rejection
+from finews_spider.normalize.attribution import attributed_outlet
 from finews_spider.normalize.cleaning import clean_body
 from finews_spider.normalize.contract import is_valid
 from finews_spider.normalize.dates import check_against_article_id, parse_published
 from finews_spider.normalize.identity import article_id, content_hash, url_id
-from finews_spider.normalize.securities import extract_securities, stock_codes
+from finews_spider.normalize.securities import (
+    extract_securities,
+    merge_stocks,
+    securities_in_text,
+    stock_codes,
+)
 from finews_spider.parsing import parse_page
 from finews_spider.parsing.text import excerpt, one_line
 from finews_spider.schema import article_schema, validate_article
@@ -47,11 +53,26 @@ def normalize_text(draft: Draft) -> None:
         title=title,
         body_text=clean.body_text,
         body_html=clean.body_html,
+        # Source line, then list record; the attribution and the post tag come in `signals`.
         outlet=one_line(clean.outlet or page.outlet_hint) or None,
         summary=one_line(page.summary) or None,
         category=page.category,
         tags=list(page.tags),
     )
+
+
+def normalize_signals(draft: Draft) -> None:
+    """What the cleaned text itself says: securities written with their codes (role `text`)
+    and, when neither the source line nor the list record named one, the outlet of a
+    trailing attribution, else of the post tag."""
+    page, doc = draft.page, draft.doc
+    written = securities_in_text((doc["title"], doc["summary"], doc["body_text"]))
+    if written:
+        stocks = merge_stocks(doc["stocks"], written)
+        doc.update(stocks=stocks, stock_codes=stock_codes(stocks))
+    if doc["outlet"] is None:
+        outlet = attributed_outlet(doc["summary"], doc["body_text"]) or page.outlet_tag
+        doc["outlet"] = one_line(outlet) or None
 
 
 def normalize_identity(draft: Draft) -> None:
@@ -82,6 +103,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("dates", normalize_dates),
     ("securities", normalize_securities),
     ("cleaning", normalize_text),
+    ("signals", normalize_signals),
     ("identity", normalize_identity),
 )
 

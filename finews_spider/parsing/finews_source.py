@@ -265,7 +265,7 @@ def parse_finews_source(url: str, text: str, context: PageContext) -> ParsedPage
         summary=one_line(" ".join(summary_lines)) or None,
         category=categories[0] if categories else None,
         tags=tags,
-        outlet_hint=outlet_from_tags(tags),
+        outlet_tag=outlet_from_tags(tags),
         source_url=source_url,
         info_code=info_code_from_url(source_url),
         id_hints=[h for h in (context.file_name, source_url, url) if h],

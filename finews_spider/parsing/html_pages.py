@@ -116,7 +116,7 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
         summary=summary,
         category=path.group(1) if path else None,
         tags=tags,
-        outlet_hint=outlet_from_tags(tags),
+        outlet_tag=outlet_from_tags(tags),
         source_url=source_url,
         info_code=info_code_from_url(source_url),
         id_hints=[h for h in (source_url, url, context.file_name) if h],
