@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from finews_spider.store.queries import articles_about, counts_per_outlet_per_day, most_mentioned
+from finews_spider.store.queries import (
+    articles_about,
+    articles_about_by_evidence,
+    counts_per_outlet_per_day,
+    most_mentioned,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -39,10 +44,28 @@ def test_articles_about_a_code_in_a_date_range(
             .sort("published_at", -1)
         )
         plan = client[mongo_db].articles.find(articles_about("00700", START, END)).explain()
-    assert [d["_id"] for d in found] == ["202403052987654321"]
+    # the chart widget of one article, the text of the other (腾讯控股(00700.HK))
+    assert [d["_id"] for d in found] == ["202403182993000011", "202403052987654321"]
     assert "IXSCAN" in str(plan)  # served by an index, not a collection scan
     expected = [a for a in articles if "00700" in a["stock_codes"]]
     assert len(found) == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("roles", "ids"),
+    [
+        (["chart"], ["202403052987654321"]),
+        (["text"], ["202403182993000011"]),
+        (["chart", "tag", "text"], ["202403182993000011", "202403052987654321"]),
+    ],
+)
+def test_articles_about_a_code_by_evidence(
+    articles: list[dict], mongo_uri: str, mongo_db: str, roles: list[str], ids: list[str]
+) -> None:
+    query = articles_about_by_evidence("00700", roles, START, END)
+    with MongoClient(mongo_uri, tz_aware=True) as client:
+        found = list(client[mongo_db].articles.find(query).sort("published_at", -1))
+    assert [d["_id"] for d in found] == ids
 
 
 def test_counts_per_outlet_per_day(articles: list[dict], mongo_uri: str, mongo_db: str) -> None:

@@ -18,6 +18,20 @@ def articles_about(code: str, start: datetime, end: datetime) -> dict[str, Any]:
     return {"stock_codes": code, "published_at": {"$gte": start, "$lt": end}}
 
 
+def articles_about_by_evidence(
+    code: str, roles: list[str], start: datetime, end: datetime
+) -> dict[str, Any]:
+    """Articles naming the stock `code` with one of `roles` (``chart``, ``tag``, ``text``) in
+    [start, end) — index `stock_codes_published`."""
+    # `stock_codes` picks the articles through its index; `$elemMatch` then keeps the code and
+    # the role in one entry.
+    return {
+        "stock_codes": code,
+        "stocks": {"$elemMatch": {"code": code, "roles": {"$in": roles}}},
+        "published_at": {"$gte": start, "$lt": end},
+    }
+
+
 def counts_per_outlet_per_day(start: datetime, end: datetime) -> list[dict[str, Any]]:
     day = {"$dateToString": {"format": "%Y-%m-%d", "date": "$published_at", "timezone": BEIJING}}
     return [
@@ -28,7 +42,7 @@ def counts_per_outlet_per_day(start: datetime, end: datetime) -> list[dict[str, 
 
 
 def most_mentioned(start: datetime, end: datetime, limit: int = 10) -> list[dict[str, Any]]:
-    """Securities named by the most articles in [start, end) (chart widget or tag)."""
+    """Securities named by the most articles in [start, end) (any evidence)."""
     return [
         {"$match": {"published_at": {"$gte": start, "$lt": end}}},
         {"$unwind": "$stocks"},
