@@ -189,7 +189,7 @@ def test_running_twice_changes_nothing_but_last_seen(
 ) -> None:
     first_run = run_batch(mongo_uri, batch_db, tmp_path / "home", str(FIXTURES / "finews_source"))
     assert first_run.returncode == 0, first_run.stderr[-3000:]
-    assert "new=6 updated=0 unchanged=0 " in summary(first_run.stderr)
+    assert "new=11 updated=0 unchanged=0 " in summary(first_run.stderr)
     first = snapshot(mongo_uri, batch_db)
     again = run_batch(mongo_uri, batch_db, tmp_path / "home", str(FIXTURES / "finews_source"))
     assert again.returncode == 0, again.stderr[-3000:]

@@ -173,5 +173,5 @@ def test_main_job_without_a_server_uses_the_embedded_store(scrapy_run: Run, tmp_
     assert run.returncode == 0, run.stderr[-3000:]
     assert "embedded store" in run.stderr
     with EmbeddedServer(home) as server, MongoClient(server.uri) as client:
-        assert client.finews.articles.count_documents({}) == 6
+        assert client.finews.articles.count_documents({}) == 11
         assert client.finews.articles.find_one({"_id": "202403052987654321"})["title"]

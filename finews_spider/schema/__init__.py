@@ -18,7 +18,16 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from finews_spider.model import Article, Rejected
 
-_UNSUPPORTED_BY_MONGO = {"$schema", "$id", "format", "examples", "default", "x-store", "title"}
+_UNSUPPORTED_BY_MONGO = {
+    "$schema",
+    "$id",
+    "format",
+    "examples",
+    "default",
+    "x-store",
+    "x-optional",
+    "title",
+}
 
 
 @cache
@@ -105,7 +114,9 @@ def mongo_validator() -> dict[str, Any]:
     schema = article_schema()
     bson = _to_bson_schema(schema)
     bson["required"] = list(schema["required"]) + [
-        name for name, sub in schema["properties"].items() if sub.get("x-store")
+        name
+        for name, sub in schema["properties"].items()
+        if sub.get("x-store") and not sub.get("x-optional")
     ]
     return {"$jsonSchema": bson}
 

@@ -2,7 +2,10 @@
 
 new -> insert (version 1); same content_hash -> touch (last_seen_at, urls) plus a merge of
 the route-dependent fields; same content, other parser_version -> parser fields set in place;
-other content_hash -> previous document archived, replaced, version + 1.
+other content_hash -> previous document archived, replaced, version + 1, except when only the
+instant differs (the mirror's rendered page shows offset-less posts 8 hours late): then the
+instant with the strongest evidence is kept and the routes' instants are recorded
+(`published_at_routes`), with no new version, whatever order the routes arrive in.
 Every update is guarded by the stored state it was planned from (optimistic concurrency).
 """
 
@@ -15,6 +18,7 @@ from typing import Any, Literal
 
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 
+from finews_spider.normalize.identity import content_hash
 from finews_spider.normalize.securities import stock_codes
 from finews_spider.schema import article_schema
 
@@ -111,7 +115,67 @@ def merge_route_fields(stored: Doc, item: Doc) -> Doc:
             changes[name] = item[name]
     if _more_precise(item.get("published_at"), stored.get("published_at")):
         changes.update({name: item[name] for name in DATE_FIELDS})
+    if item["content_hash"] != stored.get("content_hash"):  # a reconciled, stronger instant
+        changes.update({name: item[name] for name in (*DATE_FIELDS, "content_hash")})
+    routes = item.get("published_at_routes")
+    if routes is not None and routes != stored.get("published_at_routes"):
+        changes["published_at_routes"] = routes
     return changes
+
+
+def instant_evidence(doc: Doc) -> int:
+    """How far a route's instant can be trusted: 2 an explicit offset, 1 an assumed one
+    (Beijing), 0 the mirror's rendered page (offset-less posts show 8 hours late)."""
+    if doc.get("page_kind") == "finews_page":
+        return 0
+    return 1 if doc.get("tz_assumed") else 2
+
+
+def _route_instant(doc: Doc) -> Doc:
+    return {
+        "published_at": aware(doc["published_at"]),
+        "published_at_raw": doc.get("published_at_raw"),
+        "tz_assumed": doc.get("tz_assumed"),
+        "page_kind": doc.get("page_kind"),
+        "url": doc.get("url"),
+        "evidence": instant_evidence(doc),
+    }
+
+
+def reconcile_instant(item: Doc, stored: Doc) -> Doc | None:
+    """`item` as it merges into `stored` when the two differ only in their instant, else None.
+
+    The instant with the strongest evidence wins (a tie keeps the stored one); both routes'
+    instants are recorded in `published_at_routes`, strongest first."""
+    instant = stored.get("published_at")
+    if not isinstance(instant, datetime) or not isinstance(item.get("published_at"), datetime):
+        return None
+    same_text = content_hash(item["title"], aware(instant), item["body_text"])
+    if same_text != stored.get("content_hash"):
+        return None
+    routes = [
+        {**r, "published_at": aware(r["published_at"])}
+        for r in stored.get("published_at_routes") or []
+    ]
+    if not routes:
+        routes.append(_route_instant(stored))
+    kept = max(
+        (r["evidence"] for r in routes if r["published_at"] == aware(instant)),
+        default=instant_evidence(stored),
+    )
+    new = _route_instant(item)
+    if not any(
+        (r["published_at"], r["page_kind"]) == (new["published_at"], new["page_kind"])
+        for r in routes
+    ):
+        routes.append(new)
+    merged = dict(item)
+    if new["evidence"] <= kept:
+        merged.update({name: stored.get(name) for name in DATE_FIELDS})
+        merged["content_hash"] = stored["content_hash"]
+    routes.sort(key=lambda r: (-r["evidence"], r["published_at"], r["page_kind"] or ""))
+    merged["published_at_routes"] = routes[: _max_items("published_at_routes")]
+    return merged
 
 
 def _more_precise(new: Any, old: Any) -> bool:
@@ -175,7 +239,10 @@ def plan_article(
     stored_last_seen = aware(stored.get("last_seen_at") or seen_at)
     last_seen = max(stored_last_seen, seen_at)
     stale = seen_before or (replay and seen_at < aware(stored.get("updated_at") or seen_at))
-    if item["content_hash"] != stored.get("content_hash") and not stale:
+    same = item["content_hash"] == stored.get("content_hash")
+    if not same and (reconciled := reconcile_instant(item, stored)) is not None:
+        item, same = reconciled, True
+    if not same and not stale:
         doc = new_document(item, seen_at)
         doc.update(
             urls=_union(stored.get("urls") or [], url),
@@ -192,7 +259,6 @@ def plan_article(
         }
         return Plan(item, "updated", ReplaceOne(guard, doc), archive)
     touch: Doc = {"$addToSet": {"urls": url}, "$max": {"last_seen_at": seen_at}}
-    same = item["content_hash"] == stored.get("content_hash")
     if same and not stale and item["parser_version"] != stored.get("parser_version"):
         fields = {k: v for k, v in item.items() if k != "_id"}
         touch["$set"] = {**fields, "updated_at": seen_at}
