@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from finews_spider.distributed.cli import add_ledger, add_seed
+from finews_spider.securities_cli import add_securities
 from finews_spider.store import (
     EmbeddedServer,
     StoreConfig,
@@ -159,6 +160,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     add_batch,
     add_seed,
     add_ledger,
+    add_securities,
 ]
 
 

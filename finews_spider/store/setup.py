@@ -39,6 +39,10 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("info_code", ASCENDING)], name="info_code"),
         IndexModel([("urls", ASCENDING)], name="urls"),
     ],
+    "securities": [
+        IndexModel([("code", ASCENDING)], name="code"),
+        IndexModel([("names.name", ASCENDING)], name="names"),
+    ],
     ARTICLE_VERSIONS: [
         IndexModel([("article_id", ASCENDING), ("version", ASCENDING)], unique=True, name="key"),
         IndexModel([("article_id", ASCENDING), ("doc.content_hash", ASCENDING)], name="hash"),

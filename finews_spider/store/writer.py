@@ -29,6 +29,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, ConnectionFailure
 
 from finews_spider.model import Rejection
+from finews_spider.store import securities
 from finews_spider.store.articles import ArticleOp, Plan, UnsafeDocument, plan_article, prepare
 from finews_spider.store.config import resolve_config
 from finews_spider.store.deadletters import DeadLetterFile, Pending
@@ -270,19 +271,34 @@ class ArticleWriter:
         """Write; return the refusals (as rejects) for the caller to store."""
         refusals: list[Pending] = []
         pending = items
+        touched: set[str] = set()
         try:
             for _ in range(self.conflict_rounds):
                 if not pending:
                     break
-                pending = await self._article_round(pending, refusals)
+                pending = await self._article_round(pending, refusals, touched)
             if pending:
                 self._dead_letter(pending, "the stored documents kept changing under this writer")
         except Exception as exc:
             self._dead_letter(pending, f"articles: {type(exc).__name__}: {exc}")
+        if touched and self._down_at is None:
+            # The master follows the articles in the same write, from what is stored now
+            # (with the store down, the dead letters' resend refreshes it).
+            try:
+                await self._retrying(lambda: securities.refresh(self.db, touched))
+            except Exception as exc:
+                # The articles are stored; only the master lags (an error fails the crawl).
+                logger.error(
+                    "securities master not refreshed for %d securities (%s: %s); "
+                    "run `finews securities --rebuild`",
+                    len(touched),
+                    type(exc).__name__,
+                    str(exc)[:300],
+                )
         return refusals
 
     async def _article_round(
-        self, pending: list[Pending], refusals: list[Pending]
+        self, pending: list[Pending], refusals: list[Pending], touched: set[str]
     ) -> list[Pending]:
         """Plan from the stored state, write, and return the items to plan again."""
         stored = await self._find(ARTICLES, [p.doc["_id"] for p in pending])
@@ -294,6 +310,17 @@ class ArticleWriter:
         with_op = [(p, plan) for p, plan in zip(pending, plans, strict=True) if plan.op]
         ops: list[ArticleOp] = [plan.op for _, plan in with_op if plan.op is not None]
         matched, errors = await self._bulk(ARTICLES, ops)
+        for p, plan in zip(pending, plans, strict=True):
+            before = stored.get(p.doc["_id"])
+            # Before and after: a security may lose or gain the article. A resent dead
+            # letter refreshes its securities anyway (the master write may be what failed).
+            if (
+                self.replay
+                or before is None
+                or before.get("stocks") != plan.item.get("stocks")
+                or before.get("published_at") != plan.item.get("published_at")
+            ):
+                touched |= securities.secids_of(before, plan.item)
         again: list[Pending] = []
         failed: set[int] = set()
         for error in errors:

@@ -1,0 +1,121 @@
+"""The securities master: grown from `articles`, kept current by every write path (replay,
+reparse, batch), and always equal to its rebuild."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+
+from finews_spider.store.securities import master_documents
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+KINDS = ("finews_source", "finews_page", "eastmoney_page", "newsshare_json")
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _entry(secid: str, name: str | None, *roles: str) -> dict[str, Any]:
+    market_id, code = secid.split(".")
+    return {
+        "secid": secid,
+        "code": code,
+        "market_id": int(market_id),
+        "market": "HK",
+        "kind": "stock",
+        "name": name,
+        "roles": list(roles),
+    }
+
+
+def test_master_documents_count_names_roles_and_instants() -> None:
+    day = [datetime(2024, 3, d, tzinfo=UTC) for d in (1, 2, 3)]
+    articles = [
+        {"published_at": day[1], "stocks": [_entry("116.00700", "腾讯控股", "tag", "text")]},
+        {"published_at": day[0], "stocks": [_entry("116.00700", None, "chart")]},
+        {"published_at": day[2], "stocks": [_entry("116.00700", "腾讯", "tag")]},
+        {"published_at": day[2], "stocks": [_entry("116.00992", "联想集团", "text")]},
+    ]
+    docs = master_documents(articles)
+    assert list(docs) == ["116.00700", "116.00992"]
+    tencent = docs["116.00700"]
+    assert (tencent["articles"], tencent["roles"]) == (3, {"chart": 1, "tag": 2, "text": 1})
+    assert (tencent["first_seen"], tencent["last_seen"]) == (day[0], day[2])
+    assert tencent["names"] == [
+        {"name": "腾讯", "count": 1, "first_seen": day[2], "last_seen": day[2]},
+        {"name": "腾讯控股", "count": 1, "first_seen": day[1], "last_seen": day[1]},
+    ]
+    assert master_documents(articles, {"116.00992"}).keys() == {"116.00992"}
+
+
+def _assert_master_equals_rebuild(mongo_uri: str, mongo_db: str) -> list[dict[str, Any]]:
+    with MongoClient(mongo_uri, tz_aware=True) as client:
+        db = client[mongo_db]
+        rebuilt = master_documents(db.articles.find({}, {"stocks": 1, "published_at": 1}))
+        kept = {doc["_id"]: doc for doc in db.securities.find()}
+    assert kept == rebuilt
+    assert rebuilt  # the fixtures name securities
+    return list(kept.values())
+
+
+def _outdate_articles(mongo_uri: str, mongo_db: str) -> None:
+    """Stored articles as an older parser wrote them: no securities. The master, maintained
+    by the writer only, now disagrees with its rebuild until the articles are brought up
+    to date."""
+    with MongoClient(mongo_uri, tz_aware=True) as client:
+        db = client[mongo_db]
+        db.articles.update_many(
+            {}, {"$set": {"parser_version": "0", "stocks": [], "stock_codes": []}}
+        )
+        assert master_documents(db.articles.find({}, {"stocks": 1, "published_at": 1})) == {}
+        assert db.securities.count_documents({}) > 0
+
+
+def _finews(mongo_uri: str, mongo_db: str, home: Path, *args: str) -> str:
+    env = {**os.environ, "MONGO_URI": mongo_uri, "MONGO_DATABASE": mongo_db}
+    run = subprocess.run(
+        [sys.executable, "-m", "finews_spider.cli", *args],
+        cwd=ROOT,
+        env={**env, "FINEWS_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stdout
+
+
+@pytest.mark.store
+def test_master_equals_its_rebuild_after_replay_reparse_and_batch(
+    scrapy_run: Run, mongo_uri: str, mongo_db: str, tmp_path: Path
+) -> None:
+    for kind in KINDS:
+        run = scrapy_run("crawl", "replay", "-a", f"path={FIXTURES / kind}")
+        assert run.returncode == 0, run.stderr[-3000:]
+    docs = _assert_master_equals_rebuild(mongo_uri, mongo_db)
+    by_id = {d["_id"]: d for d in docs}
+    # the chart widget alone names no security; the text names 00700 腾讯控股
+    assert "腾讯控股" in [n["name"] for n in by_id["116.00700"]["names"]]
+    assert by_id["116.00700"]["roles"]["text"] >= 1 and by_id["116.00700"]["roles"]["chart"] >= 1
+
+    _outdate_articles(mongo_uri, mongo_db)  # as an older parser left them
+    run = scrapy_run("crawl", "reparse")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert _assert_master_equals_rebuild(mongo_uri, mongo_db) == docs
+
+    _outdate_articles(mongo_uri, mongo_db)
+    _finews(mongo_uri, mongo_db, tmp_path / "home", "batch", "--from-store", "--no-progress")
+    before = _assert_master_equals_rebuild(mongo_uri, mongo_db)
+    assert before == docs
+
+    out = _finews(mongo_uri, mongo_db, tmp_path / "home", "securities", "--rebuild", "腾讯")
+    assert out.startswith(f"rebuilt: {len(before)} securities") and "116.00700" in out
+    assert "116.00992" not in out  # the query narrows the list
+    assert _assert_master_equals_rebuild(mongo_uri, mongo_db) == before
