@@ -194,7 +194,7 @@ def test_running_twice_changes_nothing_but_last_seen(
     again = run_batch(mongo_uri, batch_db, tmp_path / "home", str(FIXTURES / "finews_source"))
     assert again.returncode == 0, again.stderr[-3000:]
     line = summary(again.stderr)
-    assert "new=0 updated=0 unchanged=6 " in line and "balanced=yes" in line
+    assert "new=0 updated=0 unchanged=11 " in line and "balanced=yes" in line
     assert snapshot(mongo_uri, batch_db) == first
     with MongoClient(mongo_uri) as client:
         assert {r["count"] for r in client[batch_db].rejects.find()} == {2}
