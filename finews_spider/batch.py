@@ -98,15 +98,16 @@ def saved_job(path: Path) -> Job:
     return ("file", str(path), request_url, meta)
 
 
-def process_chunk(jobs: list[Job]) -> list[Outcome]:
-    """Worker side: run the core over a chunk of pages. Never raises for one page."""
-    return [_process_job(job) for job in jobs]
+def process_chunk(jobs: list[Job], names: Mapping[str, Any] | None = None) -> list[Outcome]:
+    """Worker side: run the core over a chunk of pages. Never raises for one page.
+    `names`: the name table for stored pages (as `ReparseSpider`)."""
+    return [_process_job(job, names) for job in jobs]
 
 
-def _process_job(job: Job) -> Outcome:
+def _process_job(job: Job, names: Mapping[str, Any] | None) -> Outcome:
     if job[0] == "file":
         return _process_saved(*job[1:])
-    return _process_stored(*job[1:])
+    return _process_stored(*job[1:], names=names)
 
 
 def _process_saved(path: str, request_url: str, meta: dict[str, Any] | str) -> Outcome:
@@ -136,6 +137,8 @@ def _process_stored(
     context_json: str | None,
     content_type: str | None,
     body_seen_at: datetime | None,
+    *,
+    names: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """`ReparseSpider.reparse` without the engine."""
     url = page_id
@@ -143,7 +146,7 @@ def _process_stored(
         meta = json.loads(context_json or "{}")
         url = meta.get("url") or page_id
         page_context = PageContext.from_meta(
-            meta, fetched_at=body_seen_at, content_type=content_type
+            meta, fetched_at=body_seen_at, content_type=content_type, names=names
         )
         return Outcome(url, process_page(url, zlib.decompress(packed), page_context))
     except Exception:
@@ -230,6 +233,7 @@ def run_batch(config: StoreConfig, options: BatchOptions) -> BatchResult:
 
 async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
     from finews_spider.store import ArticleWriter, open_store, redact
+    from finews_spider.store.securities import load_name_table
 
     started = datetime.now(UTC)
     clock = time.monotonic()
@@ -262,8 +266,10 @@ async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
         total = await _count(store, options) if options.progress else None
         with _progress(total, options.progress) as progress:
             jobs = _stored_jobs(store, options) if options.from_store else _saved_jobs(options)
+            # As `reparse`: names linked to codes from the master as the run starts.
+            names = await load_name_table(store.db) if options.from_store else None
             in_flight = max(workers * 4, 4)
-            async for outcomes in _map_chunks(pool, jobs, options.chunk_size, in_flight):
+            async for outcomes in _map_chunks(pool, jobs, options.chunk_size, in_flight, names):
                 await feed.take(outcomes)
                 progress(len(outcomes))
     except asyncio.CancelledError:
@@ -341,7 +347,11 @@ async def _stored_jobs(store: OpenStore, options: BatchOptions) -> AsyncIterator
 
 
 async def _map_chunks(
-    pool: Executor, jobs: AsyncIterator[Job], chunk_size: int, in_flight: int
+    pool: Executor,
+    jobs: AsyncIterator[Job],
+    chunk_size: int,
+    in_flight: int,
+    names: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[list[Outcome]]:
     """Chunks of outcomes in input order. A producer task keeps up to `in_flight` chunks
     submitted while the caller awaits the store, so the workers do not wait for it."""
@@ -354,10 +364,10 @@ async def _map_chunks(
             async for job in jobs:
                 chunk.append(job)
                 if len(chunk) >= chunk_size:
-                    await queue.put(asyncio.wrap_future(pool.submit(process_chunk, chunk)))
+                    await queue.put(asyncio.wrap_future(pool.submit(process_chunk, chunk, names)))
                     chunk = []
             if chunk:
-                await queue.put(asyncio.wrap_future(pool.submit(process_chunk, chunk)))
+                await queue.put(asyncio.wrap_future(pool.submit(process_chunk, chunk, names)))
             await queue.put(None)
         except asyncio.CancelledError:
             raise

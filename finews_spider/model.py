@@ -54,6 +54,9 @@ class PageContext:
     list_record: dict[str, Any] | None = None
     #: file name of a saved page (ids are often only in the name: `2022-03-03-NW….md`)
     file_name: str | None = None
+    #: name -> stocks entry, from the securities master (`normalize.names`): the shell loads
+    #: it from the store where it links names to codes (reparse, batch --from-store)
+    names: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_meta(
@@ -63,6 +66,7 @@ class PageContext:
         fetched_at: datetime | None = None,
         content_type: str | None = None,
         file_name: str | None = None,
+        names: Mapping[str, Any] | None = None,
     ) -> PageContext:
         """From a saved page's sidecar or a stored page's context (`url`, `fetched_at`,
         `content_type`, `list_record`). A `fetched_at` key, even null, is the recorded
@@ -76,6 +80,7 @@ class PageContext:
             content_type=meta.get("content_type") or content_type,
             list_record=record if isinstance(record, dict) else None,
             file_name=file_name,
+            names=names,
         )
 
 

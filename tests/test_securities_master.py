@@ -119,3 +119,50 @@ def test_master_equals_its_rebuild_after_replay_reparse_and_batch(
     assert out.startswith(f"rebuilt: {len(before)} securities") and "116.00700" in out
     assert "116.00992" not in out  # the query narrows the list
     assert _assert_master_equals_rebuild(mongo_uri, mongo_db) == before
+
+
+def _post(article_id: str, day: str, title: str, body: str) -> str:
+    return f"""---
+layout: post
+title: "{title}"
+date: 2024-03-{day} 10:00:00 +0800
+categories: emnews
+tags: 东财滚动新闻
+---
+<p>{body}</p>
+
+<http://finance.eastmoney.com/news/1355,{article_id}.html>
+"""
+
+
+@pytest.mark.store
+def test_reparse_links_names_the_master_knows(
+    scrapy_run: Run, mongo_uri: str, mongo_db: str, tmp_path: Path
+) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "2024-03-24-202403242993600017.md").write_text(
+        _post("202403242993600017", "24", "白酒股走强", "贵州茅台(600519.SH)收涨2%。"), "utf-8"
+    )
+    (posts / "2024-03-25-202403252993700018.md").write_text(
+        _post("202403252993700018", "25", "消费板块回暖", "贵州茅台领涨，茅台酒价回落。"), "utf-8"
+    )
+    run = scrapy_run("crawl", "replay", "-a", f"path={posts}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    with MongoClient(mongo_uri, tz_aware=True) as client:
+        assert client[mongo_db].articles.find_one({"_id": "202403252993700018"})["stocks"] == []
+
+    for _ in range(2):  # the second reparse finds nothing more to link
+        run = scrapy_run("crawl", "reparse")
+        assert run.returncode == 0, run.stderr[-3000:]
+        with MongoClient(mongo_uri, tz_aware=True) as client:
+            doc = client[mongo_db].articles.find_one({"_id": "202403252993700018"})
+        assert [(s["secid"], s["name"], s["roles"]) for s in doc["stocks"]] == [
+            ("1.600519", "贵州茅台", ["name"])
+        ]
+        assert doc["stock_codes"] == ["600519"] and doc["version"] == 1
+        masters = _assert_master_equals_rebuild(mongo_uri, mongo_db)
+        assert masters[0]["roles"] == {"name": 1, "text": 1}
+        # a name learned from this master is not counted as seen again
+        assert masters[0]["names"][0]["count"] == 1
+    assert "updated=0" in run.stderr

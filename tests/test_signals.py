@@ -10,6 +10,7 @@ import pytest
 from finews_spider.model import Draft, PageContext, ParsedPage
 from finews_spider.normalize.attribution import attributed_outlet, trailing_attribution
 from finews_spider.normalize.cleaning import clean_body
+from finews_spider.normalize.names import link_names, name_table
 from finews_spider.normalize.securities import merge_stocks, securities_in_text
 from finews_spider.normalize.steps import build_article, process_page
 
@@ -192,3 +193,59 @@ def test_text_links_on_the_real_posts() -> None:
             if found:
                 links[path.name] = found
     assert links == CORPUS_TEXT_LINKS
+
+
+# --- names linked to codes (role `name`) -----------------------------------------------------
+
+
+def _master(secid: str, kind: str, *names: str) -> dict[str, object]:
+    market_id, code = secid.split(".", 1)
+    return {
+        "_id": secid,
+        "code": code,
+        "market_id": int(market_id),
+        "market": "SH",
+        "kind": kind,
+        "names": [{"name": n} for n in names],
+    }
+
+
+MASTERS = [
+    _master("1.600519", "stock", "贵州茅台", "茅台"),
+    _master("1.601318", "stock", "中国平安"),
+    _master("116.02318", "stock", "中国平安"),  # A+H: the name names two securities
+    _master("0.002594", "stock", "比亚迪"),
+    _master("116.01211", "stock", "比亚迪股份"),
+    _master("90.BK0493", "board", "新能源"),
+]
+
+
+def test_name_table_keeps_only_unambiguous_long_stock_names() -> None:
+    table = name_table(MASTERS)
+    assert table["贵州茅台"]["secid"] == "1.600519"  # type: ignore[index]
+    assert "茅台" not in table  # too short
+    assert table["中国平安"] is None and table["新能源"] is None  # ambiguous; a board
+    assert table["比亚迪股份"]["secid"] == "116.01211"  # type: ignore[index]
+
+
+def test_names_link_without_codes_longest_first() -> None:
+    table = name_table(MASTERS)
+    texts = ["贵州茅台领涨，中国平安、比亚迪股份走强，茅台酒价回落，新能源板块活跃。"]
+    linked = link_names(texts, [], table)
+    assert [(e["secid"], e["name"], e["roles"]) for e in linked] == [
+        ("1.600519", "贵州茅台", ["name"]),
+        ("116.01211", "比亚迪股份", ["name"]),  # not also 比亚迪 inside it
+    ]
+    already = [{"secid": "1.600519"}]
+    assert [e["secid"] for e in link_names(texts, already, table)] == ["116.01211"]
+    assert link_names(texts, [], {}) == []
+
+
+def test_the_core_links_names_only_given_a_table() -> None:
+    body = "<p>贵州茅台今日领涨。</p>"
+    without = build_article(Draft(_page(body_html=body)))
+    assert without["stocks"] == []
+    page = _page(body_html=body, context=PageContext(names=name_table(MASTERS)))
+    doc = build_article(Draft(page))
+    assert [(s["secid"], s["roles"]) for s in doc["stocks"]] == [("1.600519", ["name"])]
+    assert doc["stock_codes"] == ["600519"]

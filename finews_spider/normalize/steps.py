@@ -14,6 +14,7 @@ from finews_spider.normalize.cleaning import clean_body
 from finews_spider.normalize.contract import is_valid
 from finews_spider.normalize.dates import check_against_article_id, parse_published
 from finews_spider.normalize.identity import article_id, content_hash, url_id
+from finews_spider.normalize.names import link_names
 from finews_spider.normalize.securities import (
     extract_securities,
     merge_stocks,
@@ -62,14 +63,21 @@ def normalize_text(draft: Draft) -> None:
 
 
 def normalize_signals(draft: Draft) -> None:
-    """What the cleaned text itself says: securities written with their codes (role `text`)
+    """What the cleaned text itself says: securities written with their codes (role `text`),
+    securities the master knows by a name the text writes (role `name`, given a name table)
     and, when neither the source line nor the list record named one, the outlet of a
     trailing attribution, else of the post tag."""
     page, doc = draft.page, draft.doc
-    written = securities_in_text((doc["title"], doc["summary"], doc["body_text"]))
+    texts = (doc["title"], doc["summary"], doc["body_text"])
+    written = securities_in_text(texts)
     if written:
         stocks = merge_stocks(doc["stocks"], written)
         doc.update(stocks=stocks, stock_codes=stock_codes(stocks))
+    if page.context.names:
+        named = link_names(texts, doc["stocks"], page.context.names)
+        if named:
+            stocks = merge_stocks(doc["stocks"], named)
+            doc.update(stocks=stocks, stock_codes=stock_codes(stocks))
     if doc["outlet"] is None:
         outlet = attributed_outlet(doc["summary"], doc["body_text"]) or page.outlet_tag
         doc["outlet"] = one_line(outlet) or None

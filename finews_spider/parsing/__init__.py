@@ -7,6 +7,7 @@ returns the raw fields as the page states them; normalisation happens in `normal
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -73,12 +74,7 @@ def parse_page(url: str, body: bytes, context: PageContext | None = None) -> Par
         text = restored
     if context.file_name is None:
         name = PurePosixPath(unquote(urlsplit(url).path)).name
-        context = PageContext(
-            fetched_at=context.fetched_at,
-            content_type=context.content_type,
-            list_record=context.list_record,
-            file_name=name or None,
-        )
+        context = replace(context, file_name=name or None)
     kind = detect_kind(text)
     try:
         page = _PARSERS[kind](url, text, context)

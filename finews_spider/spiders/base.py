@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,11 +69,15 @@ class ArticleSpider(scrapy.Spider):
         list_record: dict[str, Any] | None = None,
         fetched_at: datetime | None = None,
         content_type: str | None = None,
+        names: Mapping[str, Any] | None = None,
     ) -> Draft | Rejection:
         """Every page a spider hands to the parsers is counted here, once."""
         self.count("pages_read")
         context = PageContext(
-            fetched_at=fetched_at, content_type=content_type, list_record=list_record
+            fetched_at=fetched_at,
+            content_type=content_type,
+            list_record=list_record,
+            names=names,
         )
         try:
             return Draft(parse_page(url, body, context))

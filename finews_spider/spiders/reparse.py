@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from finews_spider.middlewares import store_pipeline
 from finews_spider.model import Draft, PageContext, Rejection
 from finews_spider.spiders.base import ArticleSpider
+from finews_spider.store.securities import load_name_table
 
 
 class ReparseSpider(ArticleSpider):
@@ -35,10 +36,15 @@ class ReparseSpider(ArticleSpider):
         query: dict[str, Any] = {}
         if self.url_prefix:
             query["_id"] = {"$gte": self.url_prefix, "$lt": self.url_prefix + "\uffff"}
+        # Names are linked to codes from the master as it stands when the run starts.
+        names = await load_name_table(store.db)
+        self.logger.info("linking names to codes: %d names in the securities master", len(names))
         async for page in store.db.pages.find(query).sort("_id", 1):
-            yield self.reparse(page)
+            yield self.reparse(page, names)
 
-    def reparse(self, page: dict[str, Any]) -> Draft | Rejection:
+    def reparse(
+        self, page: dict[str, Any], names: Mapping[str, Any] | None = None
+    ) -> Draft | Rejection:
         meta = json.loads(page.get("context") or "{}")
         # A crawled page was fetched when its body was stored; a replayed saved page says
         # when it was fetched, or that nobody knows (None: relative dates stay rejected).
@@ -51,4 +57,5 @@ class ReparseSpider(ArticleSpider):
             list_record=context.list_record,
             fetched_at=context.fetched_at,
             content_type=context.content_type,
+            names=names,
         )

@@ -21,6 +21,8 @@ from typing import Any
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from finews_spider.normalize.names import NAME_SOURCES, name_table
+
 Doc = dict[str, Any]
 
 SECURITIES = "securities"
@@ -67,7 +69,8 @@ def add_article(out: dict[str, Doc], article: Doc, secids: set[str] | None = Non
             doc["first_seen"] = min(filter(None, (doc["first_seen"], seen)))
             doc["last_seen"] = max(filter(None, (doc["last_seen"], seen)))
         name = entry.get("name")
-        if isinstance(name, str) and name:
+        # A `name` link's name came from this master: it is not seen again.
+        if isinstance(name, str) and name and NAME_SOURCES.intersection(entry.get("roles") or []):
             known = doc["names"].setdefault(
                 name, {"name": name, "count": 0, "first_seen": seen, "last_seen": seen}
             )
@@ -131,6 +134,12 @@ async def search(db: AsyncDatabase[Doc], query: str | None, limit: int = 50) -> 
         flt = {"$or": [{"_id": pattern}, {"code": pattern}, {"names.name": pattern}]}
     cursor = db[SECURITIES].find(flt).sort([("articles", -1), ("_id", 1)]).limit(limit)
     return [doc async for doc in cursor]
+
+
+async def load_name_table(db: AsyncDatabase[Doc]) -> dict[str, Any]:
+    """The core's name table (`normalize.names`) from the master as stored now."""
+    fields = {"code": 1, "market_id": 1, "market": 1, "kind": 1, "names.name": 1}
+    return name_table([doc async for doc in db[SECURITIES].find({}, fields)])
 
 
 def secids_of(*docs: Doc | None) -> set[str]:
