@@ -608,6 +608,26 @@ def _widgets(c: _Corpus) -> None:
     add("span-ids-hostile.md", f"<p>　　{spans}。</p>", "hostile tag span ids")
     control = widget("600519|1|1") + f"<p>　　{keytip('0,300115', '长盈精密')}{keytip('0,$ne')}</p>"
     add("valid-beside-hostile.md", control, "a valid widget and tag beside a hostile one")
+    written = "，".join(
+        (
+            "甲($where.SH)",
+            "乙(600519.SH'; DROP TABLE articles; --)",
+            "丙(__proto__.N)",
+            "丁(６００５１９.SH)",
+            "戊(6OO519.SH)",
+            "己(600519.SH.SH)",
+            "庚(600519.$gt)",
+            "辛(60051９)",
+            "壬(600519",
+            "癸（（300750））",
+            "子(600519.SH\n)",
+        )
+    )
+    add(
+        "written-codes-hostile.md",
+        f"<p>　　{written}，宁德时代（300750）。（$where）</p><p>　　完。（__proto__）</p>",
+        "hostile codes written in the text and operator-like attributions; one valid code",
+    )
 
 
 _JS = "javascript:alert(1)"
@@ -1109,6 +1129,15 @@ def _many_scripts() -> bytes:
     ).encode()
 
 
+def _many_written_codes() -> bytes:
+    text = "，".join(f"公司{i}(6{i:05d}.SH)" for i in range(3000))
+    return md_post(f"<p>　　{text}。</p>", 913).encode()
+
+
+def _unclosed_parentheses() -> bytes:
+    return md_post("<p>　　" + "贵州茅台(600519" * 20_000 + "。（" * 20_000 + "</p>", 914).encode()
+
+
 def _check_many_tags(article: dict[str, Any]) -> None:
     assert len(article["stocks"]) == 500, len(article["stocks"])
 
@@ -1133,6 +1162,8 @@ def large_cases() -> list[LargeCase]:
         LargeCase("1200-stock-tags", _many_tags, None, 10.0, _check_many_tags),
         LargeCase("300k-char-title", _huge_title, "schema_violation", 5.0),
         LargeCase("10000-scripts", _many_scripts, None, 15.0),
+        LargeCase("3000-written-codes", _many_written_codes, None, 10.0, _check_many_tags),
+        LargeCase("40000-unclosed-parentheses", _unclosed_parentheses, None, 10.0),
     ]
 
 

@@ -27,7 +27,17 @@ Check = Callable[[Any], bool]
 
 #: Keywords that do not constrain an instance.
 _ANNOTATIONS = frozenset(
-    {"$schema", "$id", "$comment", "title", "description", "examples", "default", "x-store"}
+    {
+        "$schema",
+        "$id",
+        "$comment",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "x-store",
+        "x-optional",
+    }
 )
 _KEYWORDS = frozenset(
     {
