@@ -11,6 +11,8 @@ import pytest
 from pymongo import MongoClient
 from sites import LoopbackSite
 
+from finews_spider.store.securities import master_documents
+
 ROOT = Path(__file__).resolve().parents[1]
 Run = Callable[..., subprocess.CompletedProcess[str]]
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO"]
@@ -82,6 +84,10 @@ def test_full_crawl_stores_every_article_exactly_once_then_only_what_is_new(
     assert {"/", "/feed.xml"} <= lists
     assert len(articles(mongo_uri, mongo_db)) == len(with_id) + 2
     assert "new=2 " in again.stderr
+    with MongoClient(mongo_uri, tz_aware=True) as client:  # the crawl kept the master current
+        db = client[mongo_db]
+        rebuilt = master_documents(db.articles.find({}, {"stocks": 1, "published_at": 1}))
+        assert rebuilt and {d["_id"]: d for d in db.securities.find()} == rebuilt
 
 
 def test_robots_disallow_is_honoured(

@@ -230,11 +230,14 @@ def test_hostile_widget_values_never_become_codes(outcomes: dict[str, dict[str, 
         secids = [s["secid"] for s in result["article"]["stocks"]]
         if name == "valid-beside-hostile.md":
             assert secids == ["1.600519", "0.300115"]
+        elif name == "written-codes-hostile.md":
+            assert secids == ["0.300750"]  # 宁德时代（300750）, the one valid code
+            assert result["article"]["outlet"] == "经济参考网"  # no operator-like attribution
         else:
             assert secids == [], name
-    # Across the whole corpus only the two real securities it names are ever stored.
+    # Across the whole corpus only the three real securities it names are ever stored.
     named = {s["secid"] for a in _stored_articles(outcomes).values() for s in a["stocks"]}
-    assert named == {"1.600519", "0.300115"}
+    assert named == {"1.600519", "0.300115", "0.300750"}
 
 
 def test_hostile_markup_never_sinks_the_article(outcomes: dict[str, dict[str, Any]]) -> None:

@@ -36,6 +36,8 @@ _INDEXES: dict[str, list[IndexModel]] = {
             [("category", ASCENDING), ("published_at", DESCENDING)], name="category_published"
         ),
         IndexModel([("outlet", ASCENDING), ("published_at", DESCENDING)], name="outlet_published"),
+        # The securities master recomputes a security from the articles naming it.
+        IndexModel([("stocks.secid", ASCENDING)], name="stocks_secid"),
         IndexModel([("info_code", ASCENDING)], name="info_code"),
         IndexModel([("urls", ASCENDING)], name="urls"),
     ],
