@@ -88,6 +88,14 @@ def test_the_store_off_without_a_feed_fails_at_once_naming_the_fix(tmp_path: Pat
     assert "pages=0 " in summary(run.stderr) and not (tmp_path / "home").exists()
 
 
+def test_a_feed_that_cannot_be_written_fails_the_run(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    out = tmp_path / "a-file" / "out.jsonl"  # its folder is a file
+    run = replay(FIXTURES / "eastmoney_page", tmp_path / "home", "-O", str(out))
+    assert run.returncode == 1
+    assert "finews replay: FAILED;" in summary(run.stderr) and "store=off" in run.stderr
+
+
 def test_the_ledger_of_a_files_only_run_names_no_store_counts() -> None:
     stats = {
         "finews/store": "off",

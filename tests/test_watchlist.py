@@ -202,13 +202,21 @@ def test_pages_cap_and_the_id_route_are_one_article(
 
 
 @pytest.mark.store
-def test_an_unreadable_search_answer_fails_the_run_saying_so(
-    loopback_site: LoopbackSite, scrapy_run: Run
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (200, "search for '00700' page 1: not a JSONP search answer"),
+        (404, "search for '00700' page 1: could not fetch the search API (HTTP 404)"),
+    ],
+)
+def test_a_search_that_fails_fails_the_run_saying_so(
+    loopback_site: LoopbackSite, scrapy_run: Run, status: int, said: str
 ) -> None:
-    loopback_site.fail("/search/jsonp", status=200, body=b"<html>maintenance</html>")
+    loopback_site.fail("/search/jsonp", status=status, body=b"<html>maintenance</html>")
     run = crawl(scrapy_run, loopback_site, "codes=00700")
-    assert run.returncode != 0
-    assert "search for '00700' page 1: not a JSONP search answer" in run.stderr
+    assert run.returncode == 1
+    assert said in run.stderr
+    assert "finews eastmoney: FAILED;" in run.stderr
 
 
 def regenerate() -> None:

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from finews_spider.model import Draft, Rejected, Rejection
 from finews_spider.normalize.identity import ids_in
@@ -91,6 +92,7 @@ class EastmoneySpider(ArticleSpider):
         return scrapy.Request(
             url,
             callback=self.parse_search,
+            errback=self.search_failed,
             headers={"Referer": REFERER},
             cb_kwargs={"keyword": keyword, "page": page},
             dont_filter=True,
@@ -124,6 +126,21 @@ class EastmoneySpider(ArticleSpider):
         more = len(answer.records) >= self.page_size and bool(new)
         if more and page < self.pages:
             yield self.search_request(keyword, page + 1)
+
+    def search_failed(self, failure: Failure) -> None:
+        """A search that could not be fetched finds nothing: say so, and fail the run (an
+        error line), rather than finish healthy with no news."""
+        self.count("search/failed")
+        request = getattr(failure, "request", None)
+        kwargs = request.cb_kwargs if request is not None else {}
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        logger.error(
+            "search for %r page %s: could not fetch the search API (%s): %s",
+            kwargs.get("keyword"),
+            kwargs.get("page"),
+            f"HTTP {status}" if status else type(failure.value).__name__,
+            str(failure.value)[:300],
+        )
 
     def article_request(self, record: dict[str, str]) -> scrapy.Request:
         # The page is read at base_url, whatever host the record names: one URL per article
