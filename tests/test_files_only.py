@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sites import LoopbackSite
+
 from finews_spider.extensions.summary import ledger, summary_line
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +96,24 @@ def test_a_feed_that_cannot_be_written_fails_the_run(tmp_path: Path) -> None:
     run = replay(FIXTURES / "eastmoney_page", tmp_path / "home", "-O", str(out))
     assert run.returncode == 1
     assert "finews replay: FAILED;" in summary(run.stderr) and "store=off" in run.stderr
+
+
+def test_a_live_spider_with_the_store_off_fetches_and_emits_every_article(
+    loopback_site: LoopbackSite, tmp_path: Path
+) -> None:
+    """Nothing is known to be stored, so SkipStoredArticles skips nothing (and needs no store)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "FINEWS_STORE")}
+    env["FINEWS_HOME"] = str(tmp_path / "home")
+    out = tmp_path / "out.jsonl"
+    argv = [sys.executable, "-m", "scrapy", "crawl", "eastmoney", "-a", "codes=公司"]
+    argv += ["-a", f"base_url={loopback_site.base_url}"]
+    argv += ["-a", f"search_url={loopback_site.search_url()}", "-O", str(out)]
+    argv += ["-s", "FINEWS_STORE=off", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"]
+    run = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    written = {json.loads(line)["_id"] for line in out.read_text("utf-8").splitlines()}
+    assert len(written) == 3 and not (tmp_path / "home").exists()
+    assert "pages=3 articles emitted=3 rejected=0 (-) " in summary(run.stderr)
 
 
 def test_the_ledger_of_a_files_only_run_names_no_store_counts() -> None:
