@@ -23,7 +23,7 @@ logger = logging.getLogger("finews.summary")
 
 #: `finews/store` in the stats when the crawl writes files only
 STORE_OFF = "off"
-_OFF = ("off", "0", "false", "no", "none", "files")
+_OFF = ("off", "0", "false", "no", "none")
 
 
 def store_off(settings: BaseSettings) -> bool:
