@@ -48,6 +48,8 @@ EXTENSIONS = {
     "scrapy.extensions.memdebug.MemoryDebugger": None,
     # Spidermon runs the close monitors before the summary reads their verdict.
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    # -s FINEWS_STORE=off: no database, the feeds are the output (before the summary reads it).
+    "finews_spider.extensions.files_only.FilesOnly": 850,
     "finews_spider.extensions.summary.CrawlSummary": 900,
 }
 SPIDERMON_ENABLED = True

@@ -12,6 +12,7 @@ MONGO_TIMEOUT_SECONDS server selection / startup ping timeout (5)
 MONGO_RETRY_TRIES     tries per database call on network faults (5)
 MONGO_RETRY_SECONDS   time budget of those tries (30)
 MONGO_WRITE_CONCERN   e.g. `majority` on a replica set (default: the server's)
+FINEWS_STORE          `off`: no database at all, files only (finews_spider/extensions/files_only.py)
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
+from finews_spider.extensions.files_only import store_off
 from finews_spider.extensions.summary import failed, ledger
 from finews_spider.model import Rejection, context_json
 from finews_spider.store import (
@@ -86,7 +89,8 @@ class MongoPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
-
+        if store_off(s):
+            raise NotConfigured("FINEWS_STORE=off: no database, files only")
         config = resolve_config(
             uri=s.get("MONGO_URI"), database=s.get("MONGO_DATABASE"), home=s.get("FINEWS_HOME")
         )

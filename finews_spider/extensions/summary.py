@@ -29,7 +29,8 @@ def ledger(stats: dict[str, Any]) -> dict[str, Any]:
         # Articles the store's validator refused: recorded in `rejects` (stage store).
         rejected["store_refused"] = rejected.get("store_refused", 0) + stats["finews/store/refused"]
     stored = {k: stats.get(f"finews/articles/{k}", 0) for k in ("new", "updated", "unchanged")}
-    with_store = "finews/store" in stats
+    store_off = stats.get("finews/store") == "off"  # FINEWS_STORE=off: articles only emitted
+    with_store = "finews/store" in stats and not store_off
     articles = sum(stored.values()) if with_store else stats.get("finews/articles", 0)
     dead = stats.get("finews/dead_lettered", 0)
     pages = stats.get("finews/pages_read", 0)
@@ -43,6 +44,7 @@ def ledger(stats: dict[str, Any]) -> dict[str, Any]:
         "balanced": pages == articles + sum(rejected.values()) + dead,
         "requests": stats.get("downloader/request_count", 0),
         "responses": stats.get("response_received_count", 0),
+        **({"store": "off"} if store_off else {}),
     }
 
 
@@ -58,6 +60,8 @@ def summary_line(
             f"articles new={book['articles_new']} updated={book['articles_updated']}"
             f" unchanged={book['articles_unchanged']}"
         )
+    elif book.get("store") == "off":
+        stored = f"articles emitted={book['articles']}"
     else:
         stored = f"articles={book['articles']}"
     by_reason = ",".join(f"{k}:{v}" for k, v in book["rejected_by_reason"].items()) or "-"
@@ -65,7 +69,9 @@ def summary_line(
         f"finews {spider}: {reason}; requests={book['requests']} pages={book['pages_read']} "
         f"{stored} rejected={book['rejected']} ({by_reason}) "
         f"dead_lettered={book['dead_lettered']} "
-        f"balanced={'yes' if book['balanced'] else 'NO'} duration={seconds:.1f}s"
+        f"balanced={'yes' if book['balanced'] else 'NO'} "
+        + ("store=off " if book.get("store") == "off" else "")
+        + f"duration={seconds:.1f}s"
         + (f" monitors FAILED: {'; '.join(monitors)}" if monitors else "")
     )
 
