@@ -66,6 +66,9 @@ ITEM_PIPELINES = {
 }
 # Incremental crawls: article pages already stored are not fetched again (-a refresh=1 does).
 DOWNLOADER_MIDDLEWARES = {
+    # First: a redirect off the crawl's origin is refused before anything (robots.txt
+    # included) is asked of that origin.
+    "finews_spider.origins.StayOnOrigin": 40,
     "finews_spider.middlewares.SkipStoredArticles": 50,
     # Between RetryMiddleware (550) and the downloader: the response waits here first.
     "finews_spider.middlewares.RetryAfter": 560,

@@ -14,6 +14,7 @@ import scrapy
 from scrapy.http import Response
 
 from finews_spider.model import Draft, Rejection
+from finews_spider.origins import origin
 from finews_spider.spiders.base import ARTICLE, ArticleSpider, flag, split_arg
 
 DEFAULT_BASE_URL = "https://finance.eastmoney.com/"
@@ -38,6 +39,8 @@ class EastmoneySpider(ArticleSpider):
         for url in self.urls:
             if urlsplit(url).scheme not in ("http", "https"):
                 raise ValueError(f"eastmoney: not an http(s) URL: {url}")
+        # Each page given is an origin of this crawl: a redirect must stay on one of them.
+        self.origins = {o for o in map(origin, self.urls) if o}
         self.refresh = flag(refresh)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
