@@ -114,7 +114,7 @@ class BoundedHeadersDownloadHandler(HTTP11DownloadHandler):
             # the reject says why and RetryMiddleware does not ask for the flood again.
             for reason in getattr(error.__cause__, "reasons", ()):
                 if isinstance(reason.value, HeadersTooLarge):
-                    raise HeadersTooLarge(f"{request.url}: {reason.value}") from error
+                    raise HeadersTooLarge(str(reason.value)) from error
             raise
 
 
