@@ -15,7 +15,7 @@ from finews_spider.normalize.dates import check_against_article_id, parse_publis
 from finews_spider.normalize.identity import article_id, content_hash, url_id
 from finews_spider.normalize.securities import extract_securities, stock_codes
 from finews_spider.parsing import parse_page
-from finews_spider.parsing.text import excerpt, one_line
+from finews_spider.parsing.text import excerpt, one_line, visible
 from finews_spider.schema import article_schema, validate_article
 
 Step = Callable[[Draft], None]
@@ -40,7 +40,7 @@ def normalize_securities(draft: Draft) -> None:
 def normalize_text(draft: Draft) -> None:
     page = draft.page
     title = one_line(page.title)
-    if not title:
+    if not visible(title):
         raise Rejected("cleaning", "title_missing", "the page has no title")
     clean = clean_body(page.body_html)
     draft.doc.update(

@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 
 from finews_spider.distributed import first_in_run
 from finews_spider.model import Draft, PageContext, Rejected, Rejection, error_code
+from finews_spider.origins import RedirectOffsite
 from finews_spider.parsing import parse_page
 from finews_spider.parsing.text import excerpt
 
@@ -87,11 +88,14 @@ class ArticleSpider(scrapy.Spider):
         if request is not None and request.meta.get("finews_skipped_stored"):
             return
         self.count("pages_read")
-        url = request.url if request is not None else "?"
+        # The URL the spider asked for (the one it counted), not where a redirect led.
+        url = (request.meta.get("redirect_urls") or [request.url])[0] if request else "?"
         error = failure.value
         status = getattr(getattr(error, "response", None), "status", None)
         if status:
             reason = f"http_{status}"
+        elif failure.check(RedirectOffsite):
+            reason = "redirect_offsite"
         elif failure.check(IgnoreRequest) and "robots.txt" in str(error):
             reason = "robots_disallowed"
         else:

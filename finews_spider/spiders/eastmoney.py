@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from finews_spider.model import Draft, Rejected, Rejection
 from finews_spider.normalize.identity import ids_in
+from finews_spider.origins import origin
 from finews_spider.parsing.search import (
     DEFAULT_SEARCH_URL,
     REFERER,
@@ -68,6 +69,11 @@ class EastmoneySpider(ArticleSpider):
         if sort not in ("default", "time"):
             raise ValueError("eastmoney: sort=default or sort=time")
         self.sort = sort
+        # Each page given, the search API and the article site are this crawl's origins: a
+        # redirect must stay on one of them.
+        self.origins = {
+            o for o in map(origin, [*self.urls, self.search_url, self.base_url]) if o
+        }
         self.refresh = flag(refresh)
         #: article ids each keyword's answers named so far: a page naming none new ends paging
         self._named: dict[str, set[str]] = {}

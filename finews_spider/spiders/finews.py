@@ -17,6 +17,7 @@ from scrapy.http import Response, XmlResponse
 
 from finews_spider.distributed import first_in_run
 from finews_spider.model import Draft, Rejection
+from finews_spider.origins import origin, same_origin
 from finews_spider.spiders.base import ARTICLE, ArticleSpider, flag, split_arg
 
 DEFAULT_BASE_URL = "https://finews.withounder.com/"
@@ -40,6 +41,8 @@ class FinewsSpider(ArticleSpider):
         self.base_url = base_url.rstrip("/") + "/"
         self.host = urlsplit(self.base_url).hostname or ""
         self.allowed_domains = [self.host]
+        self.origin = origin(self.base_url)
+        self.origins = {self.origin} if self.origin else set()
         self.categories = set(split_arg(categories))
         self.since = date.fromisoformat(since) if since else None
         self.refresh = flag(refresh)
@@ -70,9 +73,9 @@ class FinewsSpider(ArticleSpider):
             hrefs = response.css("a::attr(href)").getall()
         for href in hrefs:
             url = response.urljoin(href.strip())
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or parts.hostname != self.host:
+            if not same_origin(url, self.origin):
                 continue
+            parts = urlsplit(url)
             post = POST_PATH.match(parts.path)
             if post and self.wanted(post) and self.first_time(url):
                 yield scrapy.Request(

@@ -211,7 +211,8 @@ class LoopbackSite:
         return self.server.hits(path)
 
     def fail(self, path: str, **fault: Any) -> None:
-        """``fail(path, status=…, retry_after=…, delay=…, truncate=True, reset=True, times=…)``"""
+        """``fail(path, status=…, retry_after=…, location=…, delay=…, truncate=True, reset=True,
+        times=…)``"""
         self.server.fail(path, **fault)
 
     def clear_faults(self, path: str | None = None) -> None:
