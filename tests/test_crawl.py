@@ -131,13 +131,16 @@ def test_links_to_other_domains_are_not_followed(
     loopback_site: LoopbackSite, scrapy_run: Run, mongo_uri: str, mongo_db: str
 ) -> None:
     target = loopback_site.posts[0].url
-    loopback_site.files["/index.html"] += (
+    links = (
         f'<a href="http://elsewhere.invalid{target}">x</a>'
-        f'<a href="//finews.withounder.com{target}">y</a>'
+        f'<a href="//finews.withounder.com{target}">y</a></body>'
     ).encode()
+    home = loopback_site.files["/index.html"]
+    loopback_site.files["/index.html"] = home.replace(b"</body>", links)  # inside the page
     run = crawl(scrapy_run, "finews", f"base_url={loopback_site.base_url}")
     assert run.returncode == 0, run.stderr[-3000:]
     assert "elsewhere.invalid" not in run.stderr and "withounder" not in run.stderr
+    assert "'finews/links/offsite': 2," in run.stderr
     assert post_hits(loopback_site).count(target) == 1
 
 

@@ -203,10 +203,12 @@ def test_every_permalink_form_is_followed_and_other_links_counted(
         "<http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW202403032987000003>\n",
     )
     assert several is not None and several.url.startswith("/cailianshe/kuaixun/2024/03/03/")
-    loopback_site.files["/index.html"] += (
+    links = (
         b'<a href="http://elsewhere.invalid/emnews/2024/03/07/x.html">offsite</a>'
-        b'<a href="/about.html">about</a><a href="mailto:x@example.com">mail</a>'
+        b'<a href="/about.html">about</a><a href="mailto:x@example.com">mail</a></body>'
     )
+    home = loopback_site.files["/index.html"]
+    loopback_site.files["/index.html"] = home.replace(b"</body>", links)
     run = crawl(scrapy_run, loopback_site)
     assert run.returncode == 0, run.stderr[-3000:]
     articles = stored(mongo_uri, mongo_db)
