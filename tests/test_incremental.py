@@ -158,6 +158,8 @@ def test_a_run_that_reads_none_of_its_list_pages_fails_and_names_them(
     assert "none of the 3 list pages could be read" in run.stderr
     for path in lists:
         assert loopback_site.url(path) in run.stderr
+    if how == "too-large":
+        assert f"{loopback_site.url('/')} (too_large)" in run.stderr
 
 
 def test_a_run_with_some_list_pages_failing_still_passes(

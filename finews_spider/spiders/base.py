@@ -121,14 +121,16 @@ class ArticleSpider(scrapy.Spider):
 
 
 def fetch_reason(failure: Failure) -> str:
-    """A stable code for why a request failed: http_<status>, robots_disallowed, or the
-    error's own code (download_timeout_error, connection_refused_error, ...)."""
+    """A stable code for why a request failed: http_<status>, robots_disallowed, too_large,
+    or the error's own code (download_timeout_error, connection_refused_error, ...)."""
     error = failure.value
     status = getattr(getattr(error, "response", None), "status", None)
     if status:
         return f"http_{status}"
     if failure.check(IgnoreRequest) and "robots.txt" in str(error):
         return "robots_disallowed"
+    if "larger than download max size" in str(error):  # DOWNLOAD_MAXSIZE, as Scrapy says it
+        return "too_large"
     return error_code(error)
 
 
