@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -48,7 +48,16 @@ class SkipStoredArticles:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SkipStoredArticles:
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self, spider: Spider) -> None:
+        """One line saying what the run left alone, so a quiet run explains itself."""
+        stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
+        line = incremental_line(spider.name, stats)
+        if line:
+            logger.info(line)
 
     async def process_request(self, request: Request) -> None:
         if not request.meta.get(ARTICLE) or getattr(self.crawler.spider, "refresh", False):
@@ -65,6 +74,26 @@ class SkipStoredArticles:
         self.crawler.stats.inc_value(stat)
         request.meta[SKIPPED] = True  # the errback: not a page read, nothing to account
         raise IgnoreRequest(f"{message} (use -a refresh=1 to fetch it again)")
+
+
+def incremental_line(spider: str, stats: dict[str, Any]) -> str | None:
+    """`finews finews: not fetched again: stored=19 rejected=1 (-a refresh=1 fetches them);
+    links not followed: duplicate=12 not_a_post=2`, or None when there is nothing to say."""
+    skipped = {k: stats.get(f"finews/skipped_{k}", 0) for k in ("stored", "rejected")}
+    links = {
+        key.removeprefix("finews/links/"): value
+        for key, value in sorted(stats.items())
+        if key.startswith("finews/links/") and value
+    }
+    if not any(skipped.values()) and not links:
+        return None
+    parts = []
+    if any(skipped.values()):
+        counts = " ".join(f"{k}={v}" for k, v in skipped.items())
+        parts.append(f"not fetched again: {counts} (-a refresh=1 fetches them)")
+    if links:
+        parts.append("links not followed: " + " ".join(f"{k}={v}" for k, v in links.items()))
+    return f"finews {spider}: " + "; ".join(parts)
 
 
 #: Rejection stages that judge the page itself; `fetch` (the request failed) and `store`

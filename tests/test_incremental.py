@@ -105,6 +105,10 @@ def test_two_incremental_runs_the_second_quiet_and_green(
     # one skip per post page (two posts of the mirror are one article by two routes)
     assert stat(second, "finews/skipped_stored") == sum(p.article_id in articles for p in posts)
     assert stat(second, "finews/skipped_rejected") == len(rejects)
+    skipped = sum(p.article_id in articles for p in posts)
+    assert f"finews finews: not fetched again: stored={skipped} rejected={len(rejects)} " in (
+        second.stderr
+    )
 
     # -a refresh=1 reads every post again, the known rejects too
     mirror.clear_log()
