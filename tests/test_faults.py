@@ -287,6 +287,9 @@ def test_store_down_at_the_end_dead_letters_the_runs_record_then_resend(
     _, err = crawl.communicate(timeout=180)
     assert crawl.returncode != 0, err[-3000:]  # the run's record is not in the store
     assert "could not record the run's ledger in `runs`: dead-lettered to" in err
+    print(
+        "\n".join(line for line in err.splitlines() if "finews.summary" in line or "ledger" in line)
+    )
     letters = list((home / "dead_letters").glob("*.jsonl"))
     assert [line for f in letters for line in f.read_text().splitlines() if '"run"' in line]
 
@@ -297,11 +300,13 @@ def test_store_down_at_the_end_dead_letters_the_runs_record_then_resend(
         [*cli, "resend-dead-letters", *store], cwd=ROOT, capture_output=True, text=True
     )
     assert resend.returncode == 0, resend.stderr[-3000:]
+    assert "runs 1," in resend.stdout
     ledger = subprocess.run(
         [*cli, "ledger", "run-down-at-end", *store], cwd=ROOT, capture_output=True, text=True
     )
     assert ledger.returncode == 0, ledger.stdout + ledger.stderr[-3000:]
     assert "balanced=yes" in ledger.stdout
+    print(resend.stdout + resend.stderr[-500:] + ledger.stdout)
     with MongoClient(own_server.uri) as client:
         record = client["faults"].runs.find_one({"run_id": "run-down-at-end"})
     assert record is not None and record["articles_new"] == len(expected_ids(loopback_site))

@@ -70,7 +70,8 @@ class WriteCounts:
     rejects: int = 0
     pages_stored: int = 0
     pages_unchanged: int = 0
-    dead_lettered: int = 0  # writes of every kind (articles, rejects, pages)
+    runs: int = 0  # run ledger records written to `runs`
+    dead_lettered: int = 0  # writes of every kind (articles, rejects, pages, runs)
     dead_lettered_articles: int = 0  # article items among them: the ledger's share
     retries: int = 0
 
@@ -447,6 +448,7 @@ class ArticleWriter:
         failed = sorted({int(e["index"]) for e in errors})
         if failed:
             self._dead_letter([items[i] for i in failed], _server_message(errors[0]))
+        self.counts.runs += len(items) - len(failed)
 
     # -- database calls, retries, dead letters --------------------------------------------
 
