@@ -25,7 +25,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from finews_spider.normalize.identity import ids_in
-from finews_spider.spiders.base import ARTICLE
+from finews_spider.spiders.base import ARTICLE, CONTEXT
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,10 @@ async def stored_article(db: Any, request: Request) -> tuple[str, str] | None:
 
 
 async def known_reject(db: Any, request: Request) -> tuple[str, str] | None:
+    if (request.meta.get(CONTEXT) or {}).get("list_record") is not None:
+        # The list record is part of what the page is judged on (a NewsShare text asked for
+        # by code alone lacks its time): the same URL with a record may well be an article.
+        return None
     query = {"url": {"$eq": request.url}, "stage": {"$in": list(CONTENT_STAGES)}}
     found = await db.rejects.find_one(query, {"stage": 1, "reason": 1})
     if found is None:

@@ -233,3 +233,19 @@ def test_every_permalink_form_is_followed_and_other_links_counted(
     assert narrowed.returncode == 0, narrowed.stderr[-3000:]
     assert post_hits(loopback_site) == [several.url]
     assert (stat(narrowed, "finews/links/filtered") or 0) > 0
+
+
+def test_a_reject_that_lacked_its_list_record_is_read_again_with_one(
+    loopback_site: LoopbackSite, scrapy_run: Run, mongo_uri: str, mongo_db: str
+) -> None:
+    post = next(p for p in loopback_site.posts if p.info_code)
+    base = ["-a", f"base_url={loopback_site.base_url}"]
+    share = loopback_site.newsshare_share_url(post.info_code)
+    bare = scrapy_run("crawl", "newsshare", *FAST, *base, "-a", f"urls={share}")
+    assert bare.returncode == 0, bare.stderr[-3000:]
+    assert list(rejected(mongo_uri, mongo_db).values()) == ["dates/date_missing"]
+    again = scrapy_run("crawl", "newsshare", *FAST, *base, "-a", f"urls={share}")
+    assert stat(again, "finews/skipped_rejected") == 1  # the same question, the same answer
+    listed = scrapy_run("crawl", "newsshare", *FAST, *base)
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    assert post.article_id in stored(mongo_uri, mongo_db)  # its list record gives it a time
