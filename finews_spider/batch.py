@@ -38,7 +38,7 @@ import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -278,7 +278,8 @@ async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
             await writer.close()
         finally:
             result = _finish(feed, writer, store, reason, time.monotonic() - clock)
-            await _record(store, result, started)
+            if not await _record(writer, result, started):
+                result = replace(result, errors=result.errors + 1)
             await store.close()
     return result
 
@@ -460,9 +461,10 @@ def _finish(
     return BatchResult(stats, book, line, reason, feed.errors)
 
 
-async def _record(store: OpenStore, result: BatchResult, started: datetime) -> None:
-    """This run's ledger in `runs`, as MongoPipeline records a crawl's."""
-    from finews_spider.store.runs import record_run, run_record
+async def _record(writer: ArticleWriter, result: BatchResult, started: datetime) -> bool:
+    """This run's ledger in `runs`, as MongoPipeline records a crawl's (dead-lettered when
+    the store cannot take it). False when it is not in the store."""
+    from finews_spider.store.runs import run_record
 
     try:
         run_id = os.environ.get("FINEWS_RUN_ID") or f"{SPIDER}-{started:%Y%m%dT%H%M%S%z}"
@@ -474,9 +476,20 @@ async def _record(store: OpenStore, result: BatchResult, started: datetime) -> N
             failed=not result.ok,
             started_at=started,
         )
-        await record_run(store.db, record)
+        lost_before = writer.counts.dead_lettered
+        await writer.add_run(record)
+        await writer.close()
     except Exception:
         logger.exception("could not record the run's ledger in `runs`")
+        return False
+    if writer.counts.dead_lettered > lost_before:
+        logger.error(
+            "could not record the run's ledger in `runs`: dead-lettered to %s "
+            "(send it with `finews resend-dead-letters`)",
+            writer.dead_letter_path,
+        )
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- progress

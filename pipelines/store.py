@@ -38,7 +38,7 @@ from finews_spider.store import (
     resolve_config,
     write_tuning,
 )
-from finews_spider.store.runs import record_run, run_record
+from finews_spider.store.runs import run_record
 from finews_spider.store.writer import utcnow
 
 if TYPE_CHECKING:
@@ -169,16 +169,18 @@ class MongoPipeline:
         # The store stays open until spider_closed: the run's ledger goes to `runs` then.
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Record this run's ledger in `runs`, then let the store go."""
+        """Record this run's ledger in `runs` (dead-lettered, like any write, when the store
+        cannot take it), then let the store go."""
         try:
             stats = self.crawler.stats
-            if self.store is not None and stats is not None:
+            if self.writer is not None and stats is not None:
                 values = stats.get_stats()
                 run_id = (
                     str(self.crawler.settings.get("FINEWS_RUN_ID") or "")
                     or os.environ.get("FINEWS_RUN_ID", "")
                     or f"{spider.name}-{values.get('start_time', utcnow()):%Y%m%dT%H%M%S%z}"
                 )
+                stats.set_value("finews/run_id", run_id)
                 record = run_record(
                     run_id,
                     spider.name,
@@ -187,8 +189,18 @@ class MongoPipeline:
                     failed=failed(values, reason),
                     started_at=values.get("start_time"),
                 )
-                await record_run(self.store.db, record)
-                stats.set_value("finews/run_id", run_id)
+                lost_before = self.writer.counts.dead_lettered
+                await self.writer.add_run(record)
+                await self.writer.close()
+                if self.writer.counts.dead_lettered > lost_before:
+                    # Safe on disk but not in the store: someone must resend it.
+                    stats.set_value("finews/failed", True)
+                    stats.set_value("finews/run_dead_lettered", True)
+                    logger.error(
+                        "could not record the run's ledger in `runs`: dead-lettered to %s "
+                        "(send it with `finews resend-dead-letters`)",
+                        self.writer.dead_letter_path,
+                    )
         except Exception:
             logger.exception("could not record the run's ledger in `runs`")
         finally:

@@ -265,3 +265,48 @@ def test_sigkill_mid_crawl_then_resume_from_jobdir(
     with MongoClient(mongo_uri) as client:  # none duplicated, no spurious versions
         docs = list(client[mongo_db].articles.find())
     assert all(d["version"] == 1 and len(d["urls"]) == 1 for d in docs)
+
+
+def test_store_down_at_the_end_dead_letters_the_runs_record_then_resend(
+    loopback_site: LoopbackSite, own_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    # Every post is stored at once; the feed keeps the crawl open while the store goes down,
+    # so only the run's ledger record is left to write when the crawl closes.
+    loopback_site.fail("/feed.xml", delay=4.0)
+    home = tmp_path / "home"
+    crawl = _crawl_process(
+        loopback_site,
+        own_server.uri,
+        "faults",
+        home,
+        *("-s", "MONGO_BATCH_SIZE=1", "-s", "MONGO_RETRY_TRIES=2", "-s", "MONGO_RETRY_SECONDS=1"),
+        *("-s", "MONGO_TIMEOUT_SECONDS=1", "-s", "FINEWS_RUN_ID=run-down-at-end"),
+    )
+    _wait_for_articles(own_server.uri, "faults", len(expected_ids(loopback_site)))
+    own_server.stop()
+    _, err = crawl.communicate(timeout=180)
+    assert crawl.returncode != 0, err[-3000:]  # the run's record is not in the store
+    assert "could not record the run's ledger in `runs`: dead-lettered to" in err
+    print(
+        "\n".join(line for line in err.splitlines() if "finews.summary" in line or "ledger" in line)
+    )
+    letters = list((home / "dead_letters").glob("*.jsonl"))
+    assert [line for f in letters for line in f.read_text().splitlines() if '"run"' in line]
+
+    own_server.start()
+    cli = [sys.executable, "-m", "finews_spider.cli"]
+    store = ["--uri", own_server.uri, "--database", "faults", "--home", str(home)]
+    resend = subprocess.run(
+        [*cli, "resend-dead-letters", *store], cwd=ROOT, capture_output=True, text=True
+    )
+    assert resend.returncode == 0, resend.stderr[-3000:]
+    assert "runs 1," in resend.stdout
+    ledger = subprocess.run(
+        [*cli, "ledger", "run-down-at-end", *store], cwd=ROOT, capture_output=True, text=True
+    )
+    assert ledger.returncode == 0, ledger.stdout + ledger.stderr[-3000:]
+    assert "balanced=yes" in ledger.stdout
+    print(resend.stdout + resend.stderr[-500:] + ledger.stdout)
+    with MongoClient(own_server.uri) as client:
+        record = client["faults"].runs.find_one({"run_id": "run-down-at-end"})
+    assert record is not None and record["articles_new"] == len(expected_ids(loopback_site))

@@ -65,6 +65,7 @@ class NewsShareSpider(ArticleSpider):
             yield scrapy.Request(
                 urljoin(self.base_url, f"{LIST_PATH}?{query}"),
                 callback=self.parse_list,
+                errback=self.list_failed,
                 dont_filter=True,
             )
 

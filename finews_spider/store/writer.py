@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bson import Binary
-from pymongo import UpdateOne
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, ConnectionFailure
 
@@ -32,7 +32,7 @@ from finews_spider.model import Rejection
 from finews_spider.store.articles import ArticleOp, Plan, UnsafeDocument, plan_article, prepare
 from finews_spider.store.config import resolve_config
 from finews_spider.store.deadletters import DeadLetterFile, Pending
-from finews_spider.store.setup import ARTICLE_VERSIONS, ARTICLES, PAGES, REJECTS
+from finews_spider.store.setup import ARTICLE_VERSIONS, ARTICLES, PAGES, REJECTS, RUNS
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,8 @@ class WriteCounts:
     rejects: int = 0
     pages_stored: int = 0
     pages_unchanged: int = 0
-    dead_lettered: int = 0  # writes of every kind (articles, rejects, pages)
+    runs: int = 0  # run ledger records written to `runs`
+    dead_lettered: int = 0  # writes of every kind (articles, rejects, pages, runs)
     dead_lettered_articles: int = 0  # article items among them: the ledger's share
     retries: int = 0
 
@@ -162,12 +163,20 @@ class ArticleWriter:
         if self._due():
             self._start_flush()
 
+    async def add_run(self, record: Doc) -> None:
+        """Buffer a run's ledger record (for `runs`), dead-lettered like any write when the
+        store cannot take it."""
+        self._append(Pending("run", record, utcnow()))
+        await self._flush_if_due()
+
     async def add_pending(self, pending: Pending) -> None:
         """Re-add a dead letter."""
         if pending.kind == "article":
             await self.add(pending.doc, seen_at=pending.seen_at)
         elif pending.kind == "reject":
             await self.add_rejection(Rejection(**pending.doc), seen_at=pending.seen_at)
+        elif pending.kind == "run":
+            await self.add_run(pending.doc)
         else:
             doc = pending.doc
             self.add_page(
@@ -251,11 +260,13 @@ class ArticleWriter:
         articles = [p for p in batch if p.kind == "article"]
         rejects = [p for p in batch if p.kind == "reject"]
         pages = [p for p in batch if p.kind == "page"]
+        runs = [p for p in batch if p.kind == "run"]
         for wave in _waves(articles):
             rejects += await self._write_articles(wave)
         for kind, items, write in (
             ("rejects", rejects, self._write_rejects),
             ("pages", pages, self._write_pages),
+            ("runs", runs, self._write_runs),
         ):
             if not items:
                 continue
@@ -430,6 +441,14 @@ class ArticleWriter:
             self._dead_letter([kept[i] for i in sorted(failed)], _server_message(errors[0]))
         self.counts.pages_unchanged += unchanged
         self.counts.pages_stored += len(kept) - unchanged - len(failed)
+
+    async def _write_runs(self, items: list[Pending]) -> None:
+        ops = [ReplaceOne({"_id": p.doc["_id"]}, p.doc, upsert=True) for p in items]
+        _, errors = await self._bulk(RUNS, ops)
+        failed = sorted({int(e["index"]) for e in errors})
+        if failed:
+            self._dead_letter([items[i] for i in failed], _server_message(errors[0]))
+        self.counts.runs += len(items) - len(failed)
 
     # -- database calls, retries, dead letters --------------------------------------------
 
