@@ -17,13 +17,12 @@ MONGO_WRITE_CONCERN   e.g. `majority` on a replica set (default: the server's)
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 
-from finews_spider.extensions.summary import failed, ledger
+from finews_spider.extensions.summary import failed, ledger, run_id_for
 from finews_spider.model import Rejection, context_json
 from finews_spider.store import (
     ArticleWriter,
@@ -170,10 +169,9 @@ class MongoPipeline:
             stats = self.crawler.stats
             if self.store is not None and stats is not None:
                 values = stats.get_stats()
-                run_id = (
-                    str(self.crawler.settings.get("FINEWS_RUN_ID") or "")
-                    or os.environ.get("FINEWS_RUN_ID", "")
-                    or f"{spider.name}-{values.get('start_time', utcnow()):%Y%m%dT%H%M%S%z}"
+                # the id the summary line starts with (CrawlSummary sets it when the spider opens)
+                run_id = values.get("finews/run_id") or run_id_for(
+                    self.crawler.settings, spider.name, values.get("start_time", utcnow())
                 )
                 record = run_record(
                     run_id,
