@@ -9,18 +9,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from finews_spider.distributed.cli import add_ledger, add_seed
+from finews_spider.exits import EXIT_STATUSES, OK, USAGE, classify
 from finews_spider.store import (
     EmbeddedServer,
     StoreConfig,
-    StoreError,
     WriteCounts,
     open_store,
     redact,
@@ -84,9 +86,13 @@ def add_resend(subparsers: Subparsers) -> None:
 def resend(args: argparse.Namespace) -> int:
     config = resolve_config(uri=args.uri, database=args.database, home=args.home)
     path = Path(args.path) if args.path else config.dead_letter_dir
+    if args.path and not path.exists():
+        # A path given by hand that is not there is a typo, not "nothing to do".
+        print(f"finews resend-dead-letters: {path} does not exist; check the path", file=sys.stderr)
+        return USAGE
     if not path.exists() or (path.is_dir() and not any(path.glob("*.jsonl"))):
-        print(f"no dead letters in {path}")
-        return 0
+        print(f"no dead letters in {path}", file=sys.stderr)
+        return OK
     counts = asyncio.run(_resend(config, path))
     print(", ".join(f"{name} {n}" for name, n in counts.as_dict().items()))
     return 1 if counts.dead_lettered else 0
@@ -163,27 +169,57 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="finews", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="finews",
+        description=__doc__.splitlines()[0],
+        epilog="Exit statuses: "
+        + "; ".join(f"{code} {text.split(':')[0]}" for code, text in EXIT_STATUSES.items()),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log lines (-vv: debug)"
+    )
+    loudness.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in COMMANDS:
         add(subparsers)
     return parser
 
 
+def version() -> str:
+    try:
+        return metadata.version("finews")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
-        parser.print_help()
-        return 2
+        parser.print_help(sys.stderr)
+        return USAGE
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose > 1 else logging.INFO
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
+    if args.quiet or args.verbose:
+        # `finews seed` runs `scrapy crawl` in this process: the same loudness there.
+        os.environ["FINEWS_LOG_LEVEL"] = logging.getLevelName(level)
     try:
         return int(args.func(args))
-    except StoreError as exc:
-        print(f"finews: {exc}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        known = classify(exc)
+        if known is None or level == logging.DEBUG:
+            raise
+        status, line = known
+        print(f"finews: {line}", file=sys.stderr)
+        return status
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from typing import Any
 
@@ -66,6 +67,19 @@ def _is_network_error(exc: BaseException) -> bool:
     )
 
 
+class _ShortMonitorReports(logging.Filter):
+    """Spidermon reports a failed monitor with the assertion's traceback; its last line (the
+    monitor's message) is what an operator needs."""
+
+    TRACEBACK = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t]+.*\n)+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "[Spidermon]" in message and "Traceback (most recent call last)" in message:
+            record.msg, record.args = self.TRACEBACK.sub("", message), None
+        return True
+
+
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -92,6 +106,7 @@ class Command(ScrapyCrawl):
                 logging.getLogger(name).addFilter(quiet)
             for name in _FETCH_LOGGERS:
                 logging.getLogger(name).addFilter(_ShortNetworkErrors())
+            logging.getLogger(spidercls.name).addFilter(_ShortMonitorReports())
 
         def opened(spider: Any) -> None:
             quiet.opened = True
