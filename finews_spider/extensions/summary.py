@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,6 +126,31 @@ def failed(stats: dict[str, Any], reason: str) -> bool:
     return bool(failure_reasons(stats, reason))
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """A run judged from its stats: what the summary line, the alerts and the metrics say."""
+
+    run_id: str
+    spider: str
+    failed: bool
+    reasons: list[str]
+    book: dict[str, Any]
+    seconds: float
+    line: str
+
+
+def judge(stats: dict[str, Any], reason: str, spider: str, settings: Any = None) -> Verdict:
+    book = ledger(stats)
+    start = stats.get("start_time") or datetime.now(UTC)
+    seconds = (datetime.now(UTC) - start).total_seconds()
+    reasons = failure_reasons(stats, reason)
+    run_id = stats.get("finews/run_id") or run_id_for(settings, spider, start)
+    line = summary_line(
+        spider, "FAILED" if reasons else reason, book, seconds, run_id=run_id, reasons=reasons
+    )
+    return Verdict(run_id, spider, bool(reasons), reasons, book, seconds, line)
+
+
 class CrawlSummary:
     def __init__(self, stats: StatsCollector, settings: Any = None) -> None:
         self.stats = stats
@@ -148,25 +174,13 @@ class CrawlSummary:
         stats = self.stats.get_stats()
         if "start_time" not in stats:
             return  # never opened: the crawl command reports why, in one line
-        book = ledger(stats)
-        start = stats.get("start_time") or datetime.now(UTC)
-        seconds = (datetime.now(UTC) - start).total_seconds()
-        reasons = failure_reasons(stats, reason)
-        bad = bool(reasons)
-        self.stats.set_value("finews/balanced", book["balanced"])
-        self.stats.set_value("finews/failed", bad)
-        self.stats.set_value("finews/failure_reasons", reasons)
-        self.stats.set_value("finews/duration", seconds)
-        run_id = stats.get("finews/run_id") or run_id_for(self.settings, spider.name, start)
-        line = summary_line(
-            spider.name,
-            "FAILED" if bad else reason,
-            book,
-            seconds,
-            run_id=run_id,
-            reasons=reasons,
-        )
-        self.stats.set_value("finews/summary", line)
+        verdict = judge(stats, reason, spider.name, self.settings)
+        self.stats.set_value("finews/balanced", verdict.book["balanced"])
+        self.stats.set_value("finews/failed", verdict.failed)
+        self.stats.set_value("finews/failure_reasons", verdict.reasons)
+        self.stats.set_value("finews/duration", verdict.seconds)
+        self.stats.set_value("finews/summary", verdict.line)
+        bad, line = verdict.failed, verdict.line
         level = logging.ERROR if bad else logging.INFO
         logger.log(level, line)
         if not _reaches_stderr(logger, level):
