@@ -13,22 +13,24 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from finews_spider import version
 from finews_spider.distributed.cli import add_ledger, add_seed
 from finews_spider.exits import EXIT_STATUSES, OK, USAGE, classify
 from finews_spider.store import (
     EmbeddedServer,
     StoreConfig,
     WriteCounts,
+    ensure_collections,
     open_store,
     redact,
     resend_dead_letters,
     resolve_config,
 )
+from finews_spider.store.setup import default_appname
 
 Subparsers = Any  # argparse's _SubParsersAction is private
 
@@ -107,6 +109,34 @@ async def _resend(config: StoreConfig, path: Path) -> WriteCounts:
         await store.close()
 
 
+def add_init_db(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "init-db",
+        help="create or update the collections, validator and indexes (an administrator's job)",
+        description="Makes the database what the article contract says, changing only what "
+        "differs: the collections, the articles $jsonSchema validator (collMod: needs the "
+        "dbAdmin role) and the indexes. Crawls need only readWrite; run this with an "
+        "administrator's MONGO_URI after an upgrade that changes the contract.",
+    )
+    add_store_options(p)
+    p.set_defaults(func=init_db)
+
+
+def init_db(args: argparse.Namespace) -> int:
+    config = resolve_config(uri=args.uri, database=args.database, home=args.home)
+    changed = asyncio.run(_init_db(config))
+    print(f"{config.database}: " + (", ".join(changed) if changed else "up to date"))
+    return OK
+
+
+async def _init_db(config: StoreConfig) -> list[str]:
+    store = await open_store(config, setup=False, appname=default_appname("init-db"))
+    try:
+        return await ensure_collections(store.db, admin=True)
+    finally:
+        await store.close()
+
+
 def add_batch(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "batch",
@@ -161,6 +191,7 @@ def batch(args: argparse.Namespace) -> int:
 
 COMMANDS: list[Callable[[Subparsers], None]] = [
     add_serve,
+    add_init_db,
     add_resend,
     add_batch,
     add_seed,
@@ -185,13 +216,6 @@ def build_parser() -> argparse.ArgumentParser:
     for add in COMMANDS:
         add(subparsers)
     return parser
-
-
-def version() -> str:
-    try:
-        return metadata.version("finews")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,6 +35,7 @@ from finews_spider.store import (
     write_tuning,
 )
 from finews_spider.store.runs import record_run, run_record
+from finews_spider.store.setup import default_appname
 from finews_spider.store.writer import utcnow
 
 if TYPE_CHECKING:
@@ -106,8 +107,12 @@ class MongoPipeline:
     async def open_spider(self) -> None:
         """Connect (starting the embedded server without MONGO_URI), or raise StoreUnavailable
         naming the redacted URI: a crawl that cannot store must not run."""
+        spider = getattr(self.crawler, "spider", None)
         self.store = store = await open_store(
-            self.config, timeout_s=self.timeout_s, write_concern=self.write_concern
+            self.config,
+            timeout_s=self.timeout_s,
+            write_concern=self.write_concern,
+            appname=default_appname(spider.name if spider is not None else ""),
         )
         if store.server is not None:
             logger.info("embedded store %s, data in %s", store.uri, store.server.data_dir)
