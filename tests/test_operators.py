@@ -219,3 +219,20 @@ def test_the_readme_documents_the_exit_statuses() -> None:
     assert documented.keys() == EXIT_STATUSES.keys()
     for code, text in EXIT_STATUSES.items():
         assert documented[code] == text, code
+
+
+def test_the_settings_the_readme_names_exist() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Operators", 1)[1].split("\n## ", 1)[0]
+    code = "".join(
+        (ROOT / "finews_spider" / name).read_text(encoding="utf-8")
+        for name in ("alerts.py", "extensions/metrics.py")
+    )
+    names = set(re.findall(r"FINEWS_(?:ALERT|METRICS)_[A-Z_]+", section))
+    # `FINEWS_ALERT_SMTP_HOST`, `_PORT` (25), `_USER`: the row's suffixes share its prefix
+    names |= {f"FINEWS_ALERT_SMTP_{s}" for s in re.findall(r"`_([A-Z]+)`", section)}
+    assert len(names) >= 12, names
+    for name in names:
+        assert name.rstrip("_") in code, name
+    for metric in re.findall(r"`(finews_last_[a-z_]+)", section):
+        assert f'"{metric}"' in code or metric == "finews_last_success_timestamp_seconds", metric
