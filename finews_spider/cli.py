@@ -207,15 +207,24 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{code} {text.split(':')[0]}" for code, text in EXIT_STATUSES.items()),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
-    loudness = parser.add_mutually_exclusive_group()
-    loudness.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more log lines (-vv: debug)"
-    )
-    loudness.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    add_loudness(parser, argparse.SUPPRESS)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in COMMANDS:
         add(subparsers)
+    for command in subparsers.choices.values():
+        # after the command too (`finews ledger RUN -q`), without resetting one given before
+        add_loudness(command, argparse.SUPPRESS)
     return parser
+
+
+def add_loudness(parser: argparse.ArgumentParser, default: Any) -> None:
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-v", "--verbose", action="count", default=default, help="more log lines (-vv: debug)"
+    )
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="warnings and errors only"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,13 +233,14 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help(sys.stderr)
         return USAGE
-    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose > 1 else logging.INFO
+    quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", 0)
+    level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.quiet or args.verbose:
+    if quiet or verbose:
         # `finews seed` runs `scrapy crawl` in this process: the same loudness there.
         os.environ["FINEWS_LOG_LEVEL"] = logging.getLevelName(level)
     try:

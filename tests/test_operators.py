@@ -236,3 +236,9 @@ def test_the_settings_the_readme_names_exist() -> None:
         assert name.rstrip("_") in code, name
     for metric in re.findall(r"`(finews_last_[a-z_]+)", section):
         assert f'"{metric}"' in code or metric == "finews_last_success_timestamp_seconds", metric
+
+
+def test_finews_commands_report_an_unreachable_store_in_one_line() -> None:
+    run = finews_cli("ledger", "some-run", "-q", "--uri", f"mongodb://127.0.0.1:{closed_port()}/")
+    one_line(run, UNAVAILABLE, "store is unreachable", "MONGO_URI")
+    assert run.stdout == ""
