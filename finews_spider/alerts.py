@@ -72,7 +72,8 @@ def alert_payload(verdict: Verdict, failed_monitors: list[dict[str, str]]) -> di
 
 def alert_text(payload: dict[str, Any]) -> str:
     lines = [
-        f"finews {payload['spider']} run {payload['run_id']}: {payload['status']}",
+        f"finews {payload['spider']} run {payload['run_id'] or '(not started)'}: "
+        f"{payload['status']}",
         payload["summary"],
     ]
     if payload["reasons"]:
@@ -80,6 +81,39 @@ def alert_text(payload: dict[str, Any]) -> str:
     for monitor in payload["failed_monitors"]:
         lines.append(f"Failed monitor: {monitor['name']}: {monitor['message']}")
     return "\n".join(lines)
+
+
+def not_started_payload(spider: str, line: str) -> dict[str, Any]:
+    """The alert for a run that could not start (the store or Redis down): no run id, no
+    counts, the one line that says why."""
+    return {
+        "run_id": None,
+        "spider": spider,
+        "status": "FAILED",
+        "reasons": [line],
+        "summary": f"finews {spider}: did not start: {line}",
+        "failed_monitors": [],
+        "pages": 0,
+        "articles": {"new": 0, "updated": 0, "unchanged": 0},
+        "rejected": {},
+        "dead_lettered": 0,
+        "host": socket.gethostname(),
+    }
+
+
+def alert_not_started(settings: Any, spider: str, line: str) -> None:
+    """Every configured channel, for a crawl that failed before Spidermon could run."""
+    payload = not_started_payload(spider, line)
+    timeout = float(setting(settings, "FINEWS_ALERT_TIMEOUT", "10"))
+    for channel in (EmailAlert, SlackWebhookAlert, WebhookAlert):
+        alert = channel()
+        if alert.configured(settings):
+            try:
+                alert.send(settings, payload, timeout)
+            except (OSError, smtplib.SMTPException) as exc:
+                logger.warning(
+                    "could not send the %s alert: %s: %s", alert.channel, type(exc).__name__, exc
+                )
 
 
 class _Alert(Action):
@@ -143,7 +177,8 @@ class EmailAlert(_Alert):
             raise OSError("FINEWS_ALERT_EMAIL_TO is empty")
         message = EmailMessage()
         message["Subject"] = (
-            f"[finews] {payload['spider']} {payload['status']}: run {payload['run_id']}"
+            f"[finews] {payload['spider']} {payload['status']}: "
+            f"run {payload['run_id'] or '(not started)'}"
         )
         message["From"] = setting(settings, "FINEWS_ALERT_EMAIL_FROM") or (
             f"finews@{socket.gethostname()}"

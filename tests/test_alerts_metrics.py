@@ -251,3 +251,23 @@ def test_rejects_are_labelled_by_reason() -> None:
     assert got[("finews_last_run_rejects", (("reason", "empty_page"), ("spider", "finews")))] == 1
     assert got[("finews_last_run_success", (("spider", "finews"),))] == 0
     assert ("finews_last_success_timestamp_seconds", (("spider", "finews"),)) not in got
+
+
+def test_a_crawl_that_cannot_start_still_alerts(scrapy_run: Run, http_endpoint: Received) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    run = scrapy_run(
+        "crawl",
+        "replay",
+        "-a",
+        f"path={PAGES}",
+        "-s",
+        f"FINEWS_ALERT_WEBHOOK_URL={http_endpoint.url('/hook')}",
+        env={"MONGO_URI": f"mongodb://127.0.0.1:{port}/", "MONGO_TIMEOUT_SECONDS": "1"},
+    )
+    assert run.returncode == 4, run.stderr[-3000:]
+    assert len(http_endpoint.requests) == 1
+    hook = json.loads(http_endpoint.requests[0][2])
+    assert hook["status"] == "FAILED" and hook["run_id"] is None
+    assert hook["reasons"][0].startswith("the store is unreachable")

@@ -81,6 +81,8 @@ class _ShortMonitorReports(logging.Filter):
 
 
 class Command(ScrapyCrawl):
+    _spider_name = "?"
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
@@ -96,6 +98,7 @@ class Command(ScrapyCrawl):
         except UsageFailure as exc:
             self._fail(USAGE, str(exc))
             return
+        self._spider_name = args[0]
         crawler = self._create_crawler(args[0])
         assert self.settings is not None
         debug = str(self.settings.get("LOG_LEVEL", "DEBUG")).upper() == "DEBUG"
@@ -161,6 +164,13 @@ class Command(ScrapyCrawl):
         if debug:
             logger.debug("the crawl could not start", exc_info=exc)
         self._fail(*known)
+        if known[0] != USAGE:
+            # Spidermon never ran, so its alerts did not: a cron job whose store is down
+            # must still page someone.
+            from finews_spider.alerts import alert_not_started
+
+            assert self.settings is not None
+            alert_not_started(self.settings, self._spider_name, known[1])
 
     def _fail(self, status: int, line: str) -> None:
         print(f"finews: {line}", file=sys.stderr, flush=True)
