@@ -242,3 +242,27 @@ def test_finews_commands_report_an_unreachable_store_in_one_line() -> None:
     run = finews_cli("ledger", "some-run", "-q", "--uri", f"mongodb://127.0.0.1:{closed_port()}/")
     one_line(run, UNAVAILABLE, "store is unreachable", "MONGO_URI")
     assert run.stdout == ""
+
+
+def test_each_failure_reason_is_named() -> None:
+    from finews_spider.extensions.summary import failure_reasons
+
+    healthy = {"downloader/request_count": 2, "response_received_count": 2}
+    assert failure_reasons(healthy, "finished") == []
+    assert failure_reasons(healthy, "shutdown") == ["not finished (closed: shutdown)"]
+    assert failure_reasons({**healthy, "finews/dead_lettered": 3}, "finished") == [
+        "3 dead letters (finews resend-dead-letters)"
+    ]
+    assert failure_reasons({**healthy, "finews/monitors_failed": ["a/b", "c/d"]}, "finished") == [
+        "monitors failed (a/b, c/d)"
+    ]
+    assert failure_reasons({**healthy, "finews/store_failed": "lost"}, "finished") == [
+        "store failed (lost)"
+    ]
+    silent = {
+        "downloader/request_count": 3,
+        "downloader/exception_type_count/twisted.internet.error.ConnectionRefusedError": 3,
+    }
+    assert failure_reasons(silent, "finished") == [
+        "no responses to 3 requests: ConnectionRefusedError 3"
+    ]
