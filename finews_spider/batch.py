@@ -277,7 +277,7 @@ async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
         try:
             await writer.close()
         finally:
-            result = _finish(feed, writer, store, reason, time.monotonic() - clock)
+            result = _finish(feed, writer, store, reason, time.monotonic() - clock, started)
             if not await _record(writer, result, started):
                 result = replace(result, errors=result.errors + 1)
             await store.close()
@@ -447,16 +447,27 @@ def batch_stats(feed: _Feed, writer: ArticleWriter, store_uri: str) -> dict[str,
 
 
 def _finish(
-    feed: _Feed, writer: ArticleWriter, store: OpenStore, reason: str, seconds: float
+    feed: _Feed,
+    writer: ArticleWriter,
+    store: OpenStore,
+    reason: str,
+    seconds: float,
+    started: datetime,
 ) -> BatchResult:
-    from finews_spider.extensions.summary import ledger, summary_line
+    from finews_spider.extensions.summary import ledger, run_id_for, summary_line
     from pipelines.store import MongoPipeline
 
     MongoPipeline._log_summary(writer)  # the crawl's store line, dead letters included
     stats = batch_stats(feed, writer, store.uri)
     book = ledger(stats)
     bad = reason != "finished" or not book["balanced"] or feed.errors > 0
-    line = summary_line(SPIDER, "FAILED" if bad else reason, book, seconds)
+    line = summary_line(
+        SPIDER,
+        "FAILED" if bad else reason,
+        book,
+        seconds,
+        run_id=run_id_for(None, SPIDER, started),
+    )
     (summary_logger.error if bad else summary_logger.info)(line)
     return BatchResult(stats, book, line, reason, feed.errors)
 
@@ -467,7 +478,9 @@ async def _record(writer: ArticleWriter, result: BatchResult, started: datetime)
     from finews_spider.store.runs import run_record
 
     try:
-        run_id = os.environ.get("FINEWS_RUN_ID") or f"{SPIDER}-{started:%Y%m%dT%H%M%S%z}"
+        from finews_spider.extensions.summary import run_id_for
+
+        run_id = run_id_for(None, SPIDER, started)
         record = run_record(
             run_id,
             SPIDER,

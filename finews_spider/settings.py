@@ -61,9 +61,12 @@ EXTENSIONS = {
     # -s FINEWS_STORE=off: no database, the feeds are the output (before the summary reads it).
     "finews_spider.extensions.files_only.FilesOnly": 850,
     "finews_spider.extensions.summary.CrawlSummary": 900,
+    # After the summary's verdict: FINEWS_METRICS_TEXTFILE / FINEWS_METRICS_PUSHGATEWAY.
+    "finews_spider.extensions.metrics.RunMetrics": 950,
 }
 SPIDERMON_ENABLED = True
-SPIDERMON_SPIDER_CLOSE_MONITORS = ["finews_spider.monitors.CloseMonitorSuite"]
+# The close monitors, then the alerts (FINEWS_ALERT_*: see finews_spider/alerts.py).
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["finews_spider.alerts.AlertingCloseMonitorSuite"]
 
 # --- Data flow: spiders -> parsing -> pipelines -> store -----------------------------------
 # The normalisation pipelines mirror finews_spider.normalize.steps.STEPS (a test checks).

@@ -18,7 +18,6 @@ FINEWS_STORE          `off`: no database at all, files only (finews_spider/exten
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
@@ -26,7 +25,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from finews_spider.extensions.files_only import store_off
-from finews_spider.extensions.summary import failed, ledger
+from finews_spider.extensions.summary import failed, ledger, run_id_for
 from finews_spider.model import Rejection, context_json
 from finews_spider.store import (
     ArticleWriter,
@@ -39,6 +38,7 @@ from finews_spider.store import (
     write_tuning,
 )
 from finews_spider.store.runs import run_record
+from finews_spider.store.setup import default_appname
 from finews_spider.store.writer import utcnow
 
 if TYPE_CHECKING:
@@ -111,8 +111,12 @@ class MongoPipeline:
     async def open_spider(self) -> None:
         """Connect (starting the embedded server without MONGO_URI), or raise StoreUnavailable
         naming the redacted URI: a crawl that cannot store must not run."""
+        spider = getattr(self.crawler, "spider", None)
         self.store = store = await open_store(
-            self.config, timeout_s=self.timeout_s, write_concern=self.write_concern
+            self.config,
+            timeout_s=self.timeout_s,
+            write_concern=self.write_concern,
+            appname=default_appname(spider.name if spider is not None else ""),
         )
         if store.server is not None:
             logger.info("embedded store %s, data in %s", store.uri, store.server.data_dir)
@@ -175,10 +179,9 @@ class MongoPipeline:
             stats = self.crawler.stats
             if self.writer is not None and stats is not None:
                 values = stats.get_stats()
-                run_id = (
-                    str(self.crawler.settings.get("FINEWS_RUN_ID") or "")
-                    or os.environ.get("FINEWS_RUN_ID", "")
-                    or f"{spider.name}-{values.get('start_time', utcnow()):%Y%m%dT%H%M%S%z}"
+                # the id the summary line starts with (CrawlSummary sets it when the spider opens)
+                run_id = values.get("finews/run_id") or run_id_for(
+                    self.crawler.settings, spider.name, values.get("start_time", utcnow())
                 )
                 stats.set_value("finews/run_id", run_id)
                 record = run_record(

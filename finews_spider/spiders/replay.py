@@ -17,6 +17,7 @@ import scrapy
 from scrapy import signals
 from scrapy.http import Response
 
+from finews_spider.exits import UsageFailure
 from finews_spider.model import Draft, PageContext, Rejection, saved_page_context
 from finews_spider.saved import SIDECAR_SUFFIXES, saved_pages, sidecar
 from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider
@@ -48,10 +49,15 @@ class ReplaySpider(ArticleSpider):
     def __init__(self, path: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not path:
-            raise ValueError("replay needs -a path=FILE_OR_FOLDER")
+            raise UsageFailure("replay needs the saved pages: add -a path=FILE_OR_FOLDER")
         self.root = Path(path)
         if not self.root.exists():
-            raise ValueError(f"replay: {path} does not exist")
+            raise UsageFailure(f"replay: {path} does not exist; check -a path=")
+        if next(saved_pages(self.root), None) is None:
+            # A replay of nothing would pass as a healthy quiet run: say so and fail instead.
+            raise UsageFailure(
+                f"replay: nothing to replay, {path} holds no saved pages; check -a path="
+            )
         # One bound method for every request: Scrapy checks each response's callback for a
         # `return value` in a generator (it reads and parses the callback's source) and
         # caches the answer by the callback object, weakly. A fresh `self.parse_saved` per
