@@ -76,7 +76,7 @@ def test_replay_of_an_empty_folder(scrapy_run: Run, tmp_path: Path) -> None:
     [
         ("replay", ["-a", f"path={PAGES}", "-a", "refrsh=1"], "-a refrsh; it takes -a path"),
         ("finews", ["-a", "refrsh=1"], "-a refrsh; it takes -a base_url"),
-        ("eastmoney", ["-a", "id=1"], "-a id; it takes -a base_url, -a ids"),
+        ("eastmoney", ["-a", "id=1"], "-a id; it takes -a base_url, -a codes, -a ids"),
     ],
 )
 def test_unknown_spider_arguments_are_refused_naming_the_known_ones(
