@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from finews_spider.analysis.cli import COMMANDS as ANALYSIS_COMMANDS
 from finews_spider.distributed.cli import add_ledger, add_seed
 from finews_spider.store import (
     EmbeddedServer,
@@ -159,6 +160,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     add_batch,
     add_seed,
     add_ledger,
+    *ANALYSIS_COMMANDS,
 ]
 
 
