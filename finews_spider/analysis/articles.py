@@ -103,8 +103,16 @@ class Articles:
         filter must still be confirmed with `TextQuery.matches`)."""
         query = filters.mongo()
         if filters.text:
-            query.update(TextQuery.parse(filters.text).mongo())
+            text = TextQuery.parse(filters.text)
+            query.update(text.mongo(self.rarest(text)))
         return query
+
+    def rarest(self, text: TextQuery) -> str | None:
+        """The query's term held by the fewest articles (counted on the term index)."""
+        if len(text.terms) < 2:
+            return text.terms[0] if text.terms else None
+        counts = {t: self.db.articles.count_documents({"search_terms": t}) for t in text.terms}
+        return min(text.terms, key=lambda t: counts[t])
 
     def documents(
         self,
@@ -187,7 +195,9 @@ class Articles:
         parsed = Filters.of(**filters)
         scored: list[tuple[tuple[int, float], Doc, int]] = []
         candidates = self.db.articles.find(
-            {**parsed.mongo(), **text.mongo()}, {name: 0 for name in HIDDEN}, batch_size=500
+            {**parsed.mongo(), **text.mongo(self.rarest(text))},
+            {name: 0 for name in HIDDEN},
+            batch_size=500,
         )
         for doc in candidates:
             title, body = doc.get("title", ""), doc.get("body_text", "")
