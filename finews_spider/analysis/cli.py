@@ -143,4 +143,41 @@ def filters_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
-COMMANDS = [add_export, add_search]
+def add_report(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="one self-contained HTML report with plots (works offline)",
+        description="Articles per Beijing day by outlet, most-mentioned securities by role, "
+        "a security's timeline, rejects by reason per run and run health, in one HTML file "
+        "with inline SVG (no network needed to view it).",
+    )
+    p.add_argument("-o", "--output", default="report.html", help="file (default report.html)")
+    p.add_argument("--since", help="from (2024-03-05 or ISO 8601; no offset: Beijing)")
+    p.add_argument("--until", help="before (a date alone: through that Beijing day)")
+    p.add_argument("--code", help="the security whose timeline to draw (default: the top one)")
+    p.add_argument("--home", help="finews home (default: $FINEWS_HOME or ./.finews)")
+    p.add_argument("--uri", help="MongoDB URI (default: $MONGO_URI, else embedded)")
+    p.add_argument("--database", help="database (default: $MONGO_DATABASE or finews)")
+    p.set_defaults(func=report_command)
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from finews_spider.analysis.report import collect, render
+
+    try:
+        Filters.of(since=args.since, until=args.until)
+    except ValueError as exc:
+        print(f"finews report: {exc}", file=sys.stderr)
+        return 2
+    with open_articles(args) as news:
+        data = collect(news, args.since, args.until, code=args.code)
+    Path(args.output).write_text(render(data), "utf-8")
+    print(
+        f"wrote {args.output}: {data.articles} articles, {data.outlets} outlets, "
+        f"{data.runs} runs, {len(data.plots)} plots",
+        file=sys.stderr,
+    )
+    return 0
+
+
+COMMANDS = [add_export, add_search, add_report]
