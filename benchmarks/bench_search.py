@@ -5,10 +5,11 @@ under ../shared/corpus when present, else the project's fixtures), stores them w
 terms in a fresh database (indexes as `ensure_collections` makes them), then times every
 query of the list both ways and checks both find the same articles. Not a test. Usage:
 
-    python benchmarks/bench_search.py [--n 100000] [--uri mongodb://…] [--repeat 3]
+    python benchmarks/bench_search.py [--n 100000] [--uri mongodb://…] [--repeat 3] [--keep DIR]
 
-Without --uri (or MONGO_URI) it starts the embedded `secantusd-py` in a temporary directory.
-Writes benchmarks/out/search.json.
+Without --uri (or MONGO_URI) it starts the embedded `secantusd-py` in a temporary directory
+(`--keep DIR`: in DIR, kept, and reused when it already holds the N articles; loading is the
+slow part). Writes benchmarks/out/search.json.
 """
 
 from __future__ import annotations
@@ -110,28 +111,34 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--uri", default=os.environ.get("MONGO_URI"))
     parser.add_argument("--repeat", type=int, default=3, help="best of N timings per query")
+    parser.add_argument("--keep", help="embedded store directory to keep and reuse")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "search.json"))
     args = parser.parse_args()
 
     server = None
     uri = args.uri
+    scratch = tempfile.TemporaryDirectory(prefix="finews-bench-search-")
     if not uri:
-        server = EmbeddedServer(Path(tempfile.mkdtemp(prefix="finews-bench-search-")))
+        server = EmbeddedServer(Path(args.keep or scratch.name))
         uri = server.start()
     database = "finews_bench_search"
     try:
-        asyncio.run(prepare_db(uri, database))
         docs = make_docs(args.n)
         terms = sum(len(d["search_terms"]) for d in docs) / len(docs)
-        print(f"{args.n} articles, {terms:.0f} terms each on average; loading…", flush=True)
-        started = time.perf_counter()
         with MongoClient(uri) as client:
-            coll = client[database].articles
-            for i in range(0, len(docs), 2000):
-                # Not contract-complete documents: only what search reads is generated.
-                coll.insert_many(docs[i : i + 2000], bypass_document_validation=True)
-        load = time.perf_counter() - started
-        print(f"loaded in {load:.0f}s ({args.n / load:.0f} docs/s)", flush=True)
+            loaded = client[database].articles.estimated_document_count() == args.n
+        load = 0.0
+        if not loaded:
+            asyncio.run(prepare_db(uri, database))
+            print(f"{args.n} articles, {terms:.0f} terms each on average; loading…", flush=True)
+            started = time.perf_counter()
+            with MongoClient(uri) as client:
+                coll = client[database].articles
+                for i in range(0, len(docs), 2000):
+                    # Not contract-complete documents: only what search reads is generated.
+                    coll.insert_many(docs[i : i + 2000], bypass_document_validation=True)
+            load = time.perf_counter() - started
+            print(f"loaded in {load:.0f}s ({args.n / load:.0f} docs/s)", flush=True)
         del docs
         rows = []
         with Articles(uri, database) as news:
@@ -164,7 +171,7 @@ def main() -> None:
         summary = {
             "articles": args.n,
             "terms_per_article": round(terms, 1),
-            "load_docs_per_s": round(args.n / load),
+            "load_docs_per_s": round(args.n / load) if load else None,
             "median_speedup": statistics.median(ratios),
             "min_speedup": min(ratios),
             "all_same_articles": all(r["same_articles"] for r in rows),
@@ -181,6 +188,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
+        scratch.cleanup()
 
 
 if __name__ == "__main__":
