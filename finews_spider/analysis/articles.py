@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from pymongo import DESCENDING, MongoClient
+from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.database import Database
 
 from finews_spider.analysis.filters import Filters, Role, When, beijing_day
@@ -130,9 +130,11 @@ class Articles:
         text = TextQuery.parse(filters.text) if filters.text else None
         if text and fields:
             projection.update(title=1, body_text=1)
-        cursor = self.db.articles.find(self.query(filters), projection, batch_size=batch_size).sort(
-            [("published_at", DESCENDING if newest_first else 1), ("_id", 1)]
-        )
+        # Sorted on published_at alone, so the index serves the order (no in-memory sort
+        # of a million documents); allow_disk_use covers filters whose index cannot.
+        cursor = self.db.articles.find(
+            self.query(filters), projection, batch_size=batch_size, allow_disk_use=True
+        ).sort("published_at", DESCENDING if newest_first else ASCENDING)
         if limit and not text:
             cursor = cursor.limit(limit)
         given = 0
