@@ -188,17 +188,27 @@ class Articles:
         return frame
 
     def search(
-        self, query: str, *, limit: int | None = 20, **filters: Unpack[FilterArgs]
+        self,
+        query: str,
+        *,
+        limit: int | None = 20,
+        scan: bool = False,
+        **filters: Unpack[FilterArgs],
     ) -> list[Hit]:
         """Articles containing every phrase of `query` (white space separates phrases),
         best first: a title match weighs five body matches, then newer first; each with the
-        title and a body snippet, matches marked 【like this】."""
+        title and a body snippet, matches marked 【like this】.
+
+        `scan=True` finds the candidates with a `$regex` scan instead of the term index
+        (same answers; the baseline the index is measured against)."""
         text = TextQuery.parse(query)
         parsed = Filters.of(**filters)
-        scored: list[tuple[tuple[int, float], Doc, int]] = []
+        found = text.regex_filter() if scan else text.mongo(self.rarest(text))
+        scored: list[tuple[tuple[int, float], str, int]] = []
+        # Rank on the text alone; whole documents are read only for the hits returned.
         candidates = self.db.articles.find(
-            {**parsed.mongo(), **text.mongo(self.rarest(text))},
-            {name: 0 for name in HIDDEN},
+            {**parsed.mongo(), **found},
+            {"title": 1, "body_text": 1, "published_at": 1},
             batch_size=500,
         )
         for doc in candidates:
@@ -206,16 +216,24 @@ class Articles:
             if not text.matches(title, body):
                 continue
             score = text.score(title, body)
-            scored.append((rank_key(score, doc.get("published_at")), doc, score))
-        scored.sort(key=lambda entry: (entry[0], entry[1]["_id"]))
+            scored.append((rank_key(score, doc.get("published_at")), doc["_id"], score))
+        scored.sort()
+        top = scored[:limit]
+        docs = {
+            d["_id"]: d
+            for d in self.db.articles.find(
+                {"_id": {"$in": [i for _, i, _ in top]}}, {name: 0 for name in HIDDEN}
+            )
+        }
         return [
             Hit(
-                article=Article.from_doc(doc),
+                article=Article.from_doc(docs[i]),
                 score=score,
-                title=text.highlight(doc.get("title", ""), width=200),
-                snippet=text.highlight(doc.get("body_text", "")),
+                title=text.highlight(docs[i].get("title", ""), width=200),
+                snippet=text.highlight(docs[i].get("body_text", "")),
             )
-            for _, doc, score in scored[:limit]
+            for _, i, score in top
+            if i in docs
         ]
 
     # -- aggregates ---------------------------------------------------------------------
