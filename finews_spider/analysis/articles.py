@@ -107,11 +107,15 @@ class Articles:
             query.update(text.mongo(self.rarest(text)))
         return query
 
-    def rarest(self, text: TextQuery) -> str | None:
-        """The query's term held by the fewest articles (counted on the term index)."""
+    def rarest(self, text: TextQuery, cap: int = 100) -> str | None:
+        """The query's term held by the fewest articles, counted on the term index up to
+        `cap` each (a count costs what it counts on some servers; past the cap, any term
+        narrows about as well, and the first is taken)."""
         if len(text.terms) < 2:
             return text.terms[0] if text.terms else None
-        counts = {t: self.db.articles.count_documents({"search_terms": t}) for t in text.terms}
+        counts = {
+            t: self.db.articles.count_documents({"search_terms": t}, limit=cap) for t in text.terms
+        }
         return min(text.terms, key=lambda t: counts[t])
 
     def documents(
