@@ -4,7 +4,7 @@ for all of them, per format. Flat memory means the two peaks are about equal. No
 Reads a store that already holds articles, e.g. the one `bench_search.py --keep DIR` built:
 
     python benchmarks/bench_search.py --n 100000 --keep /tmp/search-store
-    python benchmarks/bench_export.py --home /tmp/search-store [--database finews_bench_search]
+    python benchmarks/bench_export.py --home /tmp/search-store [--batch-size 5000]
 
 Writes benchmarks/out/export.json. Needs the `bench` and `analysis` extras (psutil, pyarrow).
 """
@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument("--home", help="embedded store directory holding the articles")
     parser.add_argument("--uri", default=os.environ.get("MONGO_URI"))
     parser.add_argument("--database", default="finews_bench_search")
+    parser.add_argument("--batch-size", default="5000", help="finews export --batch-size")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "export.json"))
     args = parser.parse_args()
     server = None
@@ -74,7 +75,8 @@ def main() -> None:
                 for label, extra in (("tenth", ["--until", tenth]), ("all", [])):
                     out = Path(tmp) / f"x.{fmt}"
                     command = [sys.executable, "-m", "finews_spider.cli", "export", str(out)]
-                    mb, seconds = peak_rss([*command, "--no-progress", *extra], env)
+                    flags = ["--no-progress", "--batch-size", args.batch_size, *extra]
+                    mb, seconds = peak_rss([*command, *flags], env)
                     rows.append(
                         {
                             "format": fmt,
@@ -90,7 +92,8 @@ def main() -> None:
                         flush=True,
                     )
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps({"total": total, "runs": rows}, indent=1), "utf-8")
+        result = {"total": total, "batch_size": int(args.batch_size), "runs": rows}
+        Path(args.out).write_text(json.dumps(result, indent=1), "utf-8")
         print(f"{total} articles; wrote {args.out}")
     finally:
         if server is not None:
