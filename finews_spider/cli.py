@@ -18,6 +18,7 @@ from types import FrameType
 from typing import Any
 
 from finews_spider import version
+from finews_spider.analysis.cli import COMMANDS as ANALYSIS_COMMANDS
 from finews_spider.distributed.cli import add_ledger, add_seed
 from finews_spider.exits import EXIT_STATUSES, OK, USAGE, classify
 from finews_spider.store import (
@@ -196,6 +197,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     add_batch,
     add_seed,
     add_ledger,
+    *ANALYSIS_COMMANDS,
 ]
 
 

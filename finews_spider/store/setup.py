@@ -51,6 +51,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("outlet", ASCENDING), ("published_at", DESCENDING)], name="outlet_published"),
         IndexModel([("info_code", ASCENDING)], name="info_code"),
         IndexModel([("urls", ASCENDING)], name="urls"),
+        IndexModel([("search_terms", ASCENDING)], name="search_terms"),
     ],
     ARTICLE_VERSIONS: [
         IndexModel([("article_id", ASCENDING), ("version", ASCENDING)], unique=True, name="key"),
