@@ -25,6 +25,7 @@ from scrapy import signals
 
 from finews_spider.extensions.summary import failed, ledger
 from finews_spider.model import Rejection, context_json
+from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.store import (
     ArticleWriter,
     OpenStore,
@@ -144,6 +145,8 @@ class MongoPipeline:
             return
         if not getattr(spider, "store_pages", True):
             return
+        if len(response.body) > MAX_PAGE_BYTES:
+            return  # the parser refuses it (page_too_large): a reparse must not inflate it again
         content_type = response.headers.get(b"Content-Type")
         context = request.meta.get("finews_context")
         self.writer.add_page(
