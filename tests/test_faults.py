@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pymongo import MongoClient
@@ -265,3 +266,43 @@ def test_sigkill_mid_crawl_then_resume_from_jobdir(
     with MongoClient(mongo_uri) as client:  # none duplicated, no spurious versions
         docs = list(client[mongo_db].articles.find())
     assert all(d["version"] == 1 and len(d["urls"]) == 1 for d in docs)
+
+
+# --------------------------------------------------------------------------- issue 15
+
+
+@pytest.mark.parametrize("store", ["embedded", "finews serve"])
+def test_acknowledged_writes_survive_sigkill_of_the_embedded_server(
+    store: str, tmp_path: Path, make_article: Callable[..., dict[str, Any]]
+) -> None:
+    """Every write the writer counted as stored (acknowledged) is there after SIGKILL of
+    the server right after the last acknowledgement and a restart: the embedded store the
+    crawl starts itself, and one it reaches by MONGO_URI (`finews serve`)."""
+    import asyncio
+
+    from finews_spider.store import ArticleWriter, open_store, resolve_config
+
+    home = tmp_path / "home"
+    outside = EmbeddedServer(home) if store == "finews serve" else None
+    uri = outside.start() if outside is not None else None
+    config = resolve_config(uri=uri, database="durable", home=home)
+    docs = [make_article(n) for n in range(300)]
+
+    async def crawl() -> tuple[int, EmbeddedServer]:
+        opened = await open_store(config)
+        writer = ArticleWriter(opened.db, batch_size=10, dead_letter_dir=home / "dead")
+        for doc in docs:
+            await writer.add(doc)
+        await writer.close()
+        server = opened.server or outside
+        assert server is not None and server._proc is not None
+        os.kill(server._proc.pid, signal.SIGKILL)  # right after the last acknowledgement
+        server._proc.wait(10)
+        await opened.client.close()
+        return writer.counts.new, server
+
+    acknowledged, server = asyncio.run(crawl())
+    server.stop()  # releases the data directory's lock
+    with EmbeddedServer(home) as again:
+        assert acknowledged == len(docs)
+        assert len(stored_ids(again.uri, "durable")) == acknowledged
