@@ -87,10 +87,12 @@ def test_an_article_too_large_to_archive_keeps_its_version(
 def test_batch_size_one_makes_progress_at_the_stores_pace(
     tmp_path: Path, scrapy_run: Run, mongo_uri: str, mongo_db: str
 ) -> None:
-    write_posts(tmp_path / "saved", 100)
+    """One write per bulk is slow, not stuck: the items waiting for the store wake once per
+    written batch, not once per queued write each."""
+    write_posts(tmp_path / "saved", 300)
     env = {"MONGO_BATCH_SIZE": "1"}
-    run = scrapy_run("crawl", "replay", "-a", f"path={tmp_path / 'saved'}", env=env, timeout=120)
+    run = scrapy_run("crawl", "replay", "-a", f"path={tmp_path / 'saved'}", env=env, timeout=240)
     assert "balanced=yes" in run.stderr, run.stderr[-3000:]
     with MongoClient(mongo_uri) as client:
-        assert client[mongo_db].articles.count_documents({}) == 100
-        assert client[mongo_db].pages.count_documents({}) == 100
+        assert client[mongo_db].articles.count_documents({}) == 300
+        assert client[mongo_db].pages.count_documents({}) == 300
