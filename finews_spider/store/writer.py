@@ -219,9 +219,9 @@ class ArticleWriter:
         if self._due():
             await self.flush()
         while len(self._tasks) > self.max_queued:
-            # The store is behind: wait for a batch to be written instead of queueing more.
-            # One shared future, not asyncio.wait over every task: that registered a callback
-            # on each queued task for each waiting item, each time one batch ended.
+            # The store is behind: wait for a batch to be written instead of queueing more,
+            # on one future all waiters share (asyncio.wait over the queued tasks costs each
+            # waiter a callback per queued task every time a batch ends).
             if self._written is None or self._written.done():
                 self._written = asyncio.get_running_loop().create_future()
             await asyncio.shield(self._written)
