@@ -34,7 +34,6 @@ import sys
 import time
 import traceback
 import types
-import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -55,7 +54,16 @@ from finews_spider.model import (
     saved_page_context,
 )
 from finews_spider.normalize.steps import process_page
-from finews_spider.saved import saved_pages, sidecar
+from finews_spider.parsing import MAX_PAGE_BYTES
+from finews_spider.saved import (
+    Refused,
+    check_meta,
+    folder_of,
+    inflate,
+    read_saved,
+    read_sidecar,
+    saved_pages,
+)
 
 if TYPE_CHECKING:
     from finews_spider.store import ArticleWriter, OpenStore, RetryPolicy, StoreConfig
@@ -68,7 +76,8 @@ SPIDER = "batch"  # the name in the summary line and in `runs`
 
 # --------------------------------------------------------------------------- work items
 
-#: One page for a worker. Saved page: ("file", path, request URL, sidecar). Stored page:
+#: One page for a worker. Saved page: ("file", path, request URL, sidecar or its refusal,
+#: the folder it must lie in). Stored page:
 #: ("store", url, zlib-compressed body, context JSON, content type, body_seen_at).
 Job = tuple[Any, ...]
 
@@ -85,17 +94,18 @@ class Outcome:
     error: str | None = None
 
 
-def saved_job(path: Path) -> Job:
+def saved_job(path: Path, folder: Path | None = None) -> Job:
     """A saved page as `ReplaySpider.start` requests it (the sidecar is read here, in the
-    parent; a broken sidecar becomes that page's error, as it would fail its request)."""
+    parent; a bad sidecar becomes that page's rejection, as in a replay)."""
     from w3lib.url import safe_url_string
 
+    folder = folder or folder_of(path)
     request_url = safe_url_string(path.as_uri())  # what scrapy.Request(url).url is
     try:
-        meta: dict[str, Any] | str = sidecar(path)
-    except (OSError, ValueError) as exc:
-        meta = f"unreadable sidecar: {type(exc).__name__}: {exc}"
-    return ("file", str(path), request_url, meta)
+        meta: dict[str, Any] | Refused = read_sidecar(path, folder)
+    except Refused as refused:
+        meta = refused
+    return ("file", str(path), request_url, meta, str(folder))
 
 
 def process_chunk(jobs: list[Job]) -> list[Outcome]:
@@ -109,13 +119,18 @@ def _process_job(job: Job) -> Outcome:
     return _process_stored(*job[1:])
 
 
-def _process_saved(path: str, request_url: str, meta: dict[str, Any] | str) -> Outcome:
+def _process_saved(
+    path: str, request_url: str, meta: dict[str, Any] | Refused, folder: str
+) -> Outcome:
     """`ReplaySpider.parse_saved` + `read_article`, and `article_failed` for a page that
     cannot be read, without the engine."""
-    if isinstance(meta, str):
-        return Outcome(request_url, None, error=meta)
+    if isinstance(meta, Refused):
+        return Outcome(request_url, Rejection(request_url, meta.stage, meta.reason, meta.detail))
+    url = meta.get("url") or request_url
     try:
-        body = Path(path).read_bytes()
+        body = read_saved(Path(path), Path(folder), MAX_PAGE_BYTES)
+    except Refused as refused:  # not read, never stored: SavedPageHandler's refusal
+        return Outcome(url, Rejection(url, refused.stage, refused.reason, refused.detail))
     except OSError as error:
         # ArticleSpider.article_failed: fetch/<error>, read and rejected
         detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
@@ -123,7 +138,6 @@ def _process_saved(path: str, request_url: str, meta: dict[str, Any] | str) -> O
     # MongoPipeline.response_received: a file:// response has no Content-Type header, and
     # the context is ASCII JSON (a lone surrogate must not fail the page write)
     page = (request_url, body, None, context_json(saved_page_context(meta)))
-    url = meta.get("url") or request_url
     try:
         return Outcome(url, process_page(url, body, PageContext.from_meta(meta)), page)
     except Exception:
@@ -140,12 +154,19 @@ def _process_stored(
     """`ReparseSpider.reparse` without the engine."""
     url = page_id
     try:
-        meta = json.loads(context_json or "{}")
+        try:
+            meta = check_meta(json.loads(context_json or "{}"))
+        except (ValueError, TypeError) as exc:  # as ReparseSpider.reparse: the page's reject
+            return Outcome(url, Rejection(url, "parse", "context_invalid", str(exc)[:500]))
         url = meta.get("url") or page_id
         page_context = PageContext.from_meta(
             meta, fetched_at=body_seen_at, content_type=content_type
         )
-        return Outcome(url, process_page(url, zlib.decompress(packed), page_context))
+        try:
+            body = inflate(packed, MAX_PAGE_BYTES)
+        except Refused as refused:
+            return Outcome(url, Rejection(url, refused.stage, refused.reason, refused.detail))
+        return Outcome(url, process_page(url, body, page_context))
     except Exception:
         return Outcome(url, None, error=_last_line(traceback.format_exc()))
 
@@ -317,8 +338,9 @@ async def _count(store: OpenStore, options: BatchOptions) -> int | None:
 
 async def _saved_jobs(options: BatchOptions) -> AsyncIterator[Job]:
     for root in options.paths:
+        folder = folder_of(root)
         for path in saved_pages(root):
-            yield saved_job(path)
+            yield saved_job(path, folder)
 
 
 def _store_query(options: BatchOptions) -> dict[str, Any]:

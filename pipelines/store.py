@@ -27,6 +27,7 @@ from scrapy.exceptions import NotConfigured
 from finews_spider.extensions.files_only import store_off
 from finews_spider.extensions.summary import failed, ledger, run_id_for
 from finews_spider.model import Rejection, context_json
+from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.store import (
     ArticleWriter,
     OpenStore,
@@ -152,6 +153,8 @@ class MongoPipeline:
             return
         if not getattr(spider, "store_pages", True):
             return
+        if len(response.body) > MAX_PAGE_BYTES:
+            return  # the parser refuses it (page_too_large): a reparse must not inflate it again
         content_type = response.headers.get(b"Content-Type")
         context = request.meta.get("finews_context")
         self.writer.add_page(

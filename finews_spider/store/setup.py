@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, WriteConcern
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
 
@@ -78,6 +78,24 @@ def write_concern_options(value: str | None = None) -> dict[str, Any]:
     if not value:
         return {}
     return {"w": int(value) if value.isdigit() else value}
+
+
+async def is_secantus(client: AsyncMongoClient[Doc]) -> bool:
+    """Whether the server is SecantusDB (the embedded store, or `finews serve`)."""
+    try:
+        info = await client.admin.command("buildInfo")
+    except PyMongoError:
+        return False
+    return "secantusVersion" in info
+
+
+def journaled(db: AsyncDatabase[Doc]) -> AsyncDatabase[Doc]:
+    """`db` whose writes are acknowledged once journaled (j: true). SecantusDB does not sync
+    its journal on commit by default: an acknowledged write was lost when it was killed."""
+    concern = db.write_concern.document
+    if concern.get("w") == 0:
+        return db  # unacknowledged on purpose: nothing to journal
+    return db.with_options(write_concern=WriteConcern(**{**concern, "j": True}))
 
 
 async def connect(
@@ -207,6 +225,8 @@ async def open_store(
             uri, timeout_s=timeout_s, write_concern=write_concern, appname=appname
         )
         db = client[config.database]
+        if server is not None or await is_secantus(client):
+            db = journaled(db)
         if setup:
             await ensure_collections(db)
     except BaseException:

@@ -115,6 +115,8 @@ class ArticleWriter:
         self._closing = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self._down_at: float | None = None
+        #: resolved when the next background write ends (one future shared by all waiters)
+        self._written: asyncio.Future[None] | None = None
 
     @property
     def dead_letter_path(self) -> Path | None:
@@ -226,8 +228,12 @@ class ArticleWriter:
         if self._due():
             await self.flush()
         while len(self._tasks) > self.max_queued:
-            # the store is behind: wait for the oldest batch instead of queueing more
-            await asyncio.wait(list(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+            # The store is behind: wait for a batch to be written instead of queueing more,
+            # on one future all waiters share (asyncio.wait over the queued tasks costs each
+            # waiter a callback per queued task every time a batch ends).
+            if self._written is None or self._written.done():
+                self._written = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._written)
 
     async def _tick(self) -> None:
         interval = max(self.flush_seconds / 4, 0.05)
@@ -245,6 +251,9 @@ class ArticleWriter:
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        written, self._written = self._written, None
+        if written is not None and not written.done():
+            written.set_result(None)
         if not task.cancelled() and task.exception() is not None:
             logger.error("store write failed", exc_info=task.exception())
 
@@ -299,9 +308,7 @@ class ArticleWriter:
         stored = await self._find(ARTICLES, [p.doc["_id"] for p in pending])
         earlier = await self._earlier_hashes(pending, stored)
         plans = [self._plan(p, stored.get(p.doc["_id"]), earlier) for p in pending]
-        archives = [plan.archive for plan in plans if plan.archive is not None]
-        if archives:  # before the replace, so a crash in between loses no version
-            await self._bulk(ARTICLE_VERSIONS, [_archive_op(doc) for doc in archives])
+        pending, plans = await self._archive(pending, plans, refusals)
         with_op = [(p, plan) for p, plan in zip(pending, plans, strict=True) if plan.op]
         ops: list[ArticleOp] = [plan.op for _, plan in with_op if plan.op is not None]
         matched, errors = await self._bulk(ARTICLES, ops)
@@ -333,6 +340,30 @@ class ArticleWriter:
             if plan.op is None:
                 self._count(p.outcome or plan.outcome)
         return again
+
+    async def _archive(
+        self, pending: list[Pending], plans: list[Plan], refusals: list[Pending]
+    ) -> tuple[list[Pending], list[Plan]]:
+        """Archive the previous versions before their replace (a crash in between loses no
+        version). An item whose archive the store refuses is not replaced: it becomes a
+        reject (stage store) and the stored version stays. Returns the items to write."""
+        indexed = [i for i, plan in enumerate(plans) if plan.archive is not None]
+        if not indexed:
+            return pending, plans
+        archives = [a for i in indexed if (a := plans[i].archive) is not None]
+        _, errors = await self._bulk(ARTICLE_VERSIONS, [_archive_op(a) for a in archives])
+        refused: set[int] = set()
+        for error in errors:
+            if error.get("code") == _DUPLICATE_KEY and _on_id(error):
+                continue  # archived by another writer meanwhile: the version is kept
+            index = indexed[int(error["index"])]
+            refused.add(index)
+            message = f"the previous version could not be archived: {_server_message(error)}"
+            refusals.append(self._refuse(pending[index], message, reason="archive_refused"))
+        if not refused:
+            return pending, plans
+        keep = [i for i in range(len(pending)) if i not in refused]
+        return [pending[i] for i in keep], [plans[i] for i in keep]
 
     async def _earlier_hashes(
         self, pending: list[Pending], stored: dict[str, Doc]
@@ -372,7 +403,7 @@ class ArticleWriter:
     def _count(self, outcome: str) -> None:
         setattr(self.counts, outcome, getattr(self.counts, outcome) + 1)
 
-    def _refuse(self, p: Pending, message: str) -> Pending:
+    def _refuse(self, p: Pending, message: str, reason: str = "store_refused") -> Pending:
         """An article the store will not take becomes a reject (stage store), never nothing."""
         doc = p.doc
         logger.warning("store refused article %s: %s", doc.get("_id"), message[:300])
@@ -380,7 +411,7 @@ class ArticleWriter:
         rejection = Rejection(
             url=str(doc.get("url") or doc.get("_id") or "(no url)"),
             stage="store",
-            reason="store_refused",
+            reason=reason,
             detail=message[:2000],
             excerpt=str(doc.get("body_text") or doc.get("title") or "")[:500],
             page_kind=page_kind if isinstance(page_kind, str) else None,
