@@ -94,7 +94,7 @@ async def prepare_db(uri: str, database: str) -> None:
     client = await connect(uri)
     try:
         await client.drop_database(database)
-        await ensure_collections(client[database])
+        await ensure_collections(client[database], search_index=True)
     finally:
         await client.close()
 

@@ -39,6 +39,10 @@ def default_appname(purpose: str = "") -> str:
     return f"finews/{version()}" + (f" {purpose}" if purpose else "")
 
 
+#: Chinese keyword search (finews_spider.analysis.search). Not made on SecantusDB, whose
+#: multikey index upkeep cuts its insert rate about 25-fold; search still answers there, by scan.
+SEARCH_INDEX = IndexModel([("search_terms", ASCENDING)], name="search_terms")
+
 _INDEXES: dict[str, list[IndexModel]] = {
     ARTICLES: [
         IndexModel([("published_at", DESCENDING)], name="published_at"),
@@ -51,7 +55,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("outlet", ASCENDING), ("published_at", DESCENDING)], name="outlet_published"),
         IndexModel([("info_code", ASCENDING)], name="info_code"),
         IndexModel([("urls", ASCENDING)], name="urls"),
-        IndexModel([("search_terms", ASCENDING)], name="search_terms"),
+        SEARCH_INDEX,
     ],
     ARTICLE_VERSIONS: [
         IndexModel([("article_id", ASCENDING), ("version", ASCENDING)], unique=True, name="key"),
@@ -129,14 +133,19 @@ async def connect(
     return client
 
 
-async def ensure_collections(db: AsyncDatabase[Doc], *, admin: bool = False) -> list[str]:
+async def ensure_collections(
+    db: AsyncDatabase[Doc], *, admin: bool = False, search_index: bool | None = None
+) -> list[str]:
     """Make the collections, the articles validator and the indexes what the contract says,
     changing only what differs; returns what was changed.
 
     A crawler's user needs only the readWrite role: it creates what is missing (readWrite
     may) and leaves the rest alone. A validator that differs needs `collMod` (dbAdmin):
     without it, a crawl warns and goes on with the old validator, and `finews init-db`
-    (`admin=True`: a refusal is an error) applies it."""
+    (`admin=True`: a refusal is an error) applies it. `search_index`: whether to make the
+    search-terms index (None: on every server but SecantusDB, see SEARCH_INDEX)."""
+    if search_index is None:
+        search_index = not await is_secantus(db.client)
     validation = {
         "validator": mongo_validator(),
         "validationLevel": "strict",
@@ -168,6 +177,8 @@ async def ensure_collections(db: AsyncDatabase[Doc], *, admin: bool = False) -> 
                     "it (collMod needs dbAdmin): run `finews init-db` as an administrator",
                     name,
                 )
+        if not search_index:
+            indexes = [i for i in indexes if i is not SEARCH_INDEX]
         if indexes:
             present = await db[name].index_information()
             missing = [i for i in indexes if not _has_index(present, i)]
