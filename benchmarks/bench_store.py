@@ -26,6 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from finews_spider.model import PARSER_VERSION
 from finews_spider.schema import article_errors
 from finews_spider.store import ArticleWriter, EmbeddedServer, connect, ensure_collections
+from finews_spider.store.articles import article_terms
 from finews_spider.store.writer import utcnow
 
 Doc = dict[str, Any]
@@ -92,6 +93,7 @@ async def one_by_one(db: AsyncDatabase[Doc], docs: list[Doc]) -> None:
     for doc in docs:
         now = utcnow()
         fields = {k: v for k, v in doc.items() if k != "_id"}
+        fields["search_terms"] = article_terms(doc)  # the validator requires the store's fields
         await db.articles.update_one(
             {"_id": doc["_id"]},
             {

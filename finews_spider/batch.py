@@ -34,11 +34,10 @@ import sys
 import time
 import traceback
 import types
-import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -55,7 +54,16 @@ from finews_spider.model import (
     saved_page_context,
 )
 from finews_spider.normalize.steps import process_page
-from finews_spider.saved import saved_pages, sidecar
+from finews_spider.parsing import MAX_PAGE_BYTES
+from finews_spider.saved import (
+    Refused,
+    check_meta,
+    folder_of,
+    inflate,
+    read_saved,
+    read_sidecar,
+    saved_pages,
+)
 
 if TYPE_CHECKING:
     from finews_spider.store import ArticleWriter, OpenStore, RetryPolicy, StoreConfig
@@ -68,7 +76,8 @@ SPIDER = "batch"  # the name in the summary line and in `runs`
 
 # --------------------------------------------------------------------------- work items
 
-#: One page for a worker. Saved page: ("file", path, request URL, sidecar). Stored page:
+#: One page for a worker. Saved page: ("file", path, request URL, sidecar or its refusal,
+#: the folder it must lie in). Stored page:
 #: ("store", url, zlib-compressed body, context JSON, content type, body_seen_at).
 Job = tuple[Any, ...]
 
@@ -85,17 +94,18 @@ class Outcome:
     error: str | None = None
 
 
-def saved_job(path: Path) -> Job:
+def saved_job(path: Path, folder: Path | None = None) -> Job:
     """A saved page as `ReplaySpider.start` requests it (the sidecar is read here, in the
-    parent; a broken sidecar becomes that page's error, as it would fail its request)."""
+    parent; a bad sidecar becomes that page's rejection, as in a replay)."""
     from w3lib.url import safe_url_string
 
+    folder = folder or folder_of(path)
     request_url = safe_url_string(path.as_uri())  # what scrapy.Request(url).url is
     try:
-        meta: dict[str, Any] | str = sidecar(path)
-    except (OSError, ValueError) as exc:
-        meta = f"unreadable sidecar: {type(exc).__name__}: {exc}"
-    return ("file", str(path), request_url, meta)
+        meta: dict[str, Any] | Refused = read_sidecar(path, folder)
+    except Refused as refused:
+        meta = refused
+    return ("file", str(path), request_url, meta, str(folder))
 
 
 def process_chunk(jobs: list[Job], names: Mapping[str, Any] | None = None) -> list[Outcome]:
@@ -110,13 +120,18 @@ def _process_job(job: Job, names: Mapping[str, Any] | None) -> Outcome:
     return _process_stored(*job[1:], names=names)
 
 
-def _process_saved(path: str, request_url: str, meta: dict[str, Any] | str) -> Outcome:
+def _process_saved(
+    path: str, request_url: str, meta: dict[str, Any] | Refused, folder: str
+) -> Outcome:
     """`ReplaySpider.parse_saved` + `read_article`, and `article_failed` for a page that
     cannot be read, without the engine."""
-    if isinstance(meta, str):
-        return Outcome(request_url, None, error=meta)
+    if isinstance(meta, Refused):
+        return Outcome(request_url, Rejection(request_url, meta.stage, meta.reason, meta.detail))
+    url = meta.get("url") or request_url
     try:
-        body = Path(path).read_bytes()
+        body = read_saved(Path(path), Path(folder), MAX_PAGE_BYTES)
+    except Refused as refused:  # not read, never stored: SavedPageHandler's refusal
+        return Outcome(url, Rejection(url, refused.stage, refused.reason, refused.detail))
     except OSError as error:
         # ArticleSpider.article_failed: fetch/<error>, read and rejected
         detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
@@ -124,7 +139,6 @@ def _process_saved(path: str, request_url: str, meta: dict[str, Any] | str) -> O
     # MongoPipeline.response_received: a file:// response has no Content-Type header, and
     # the context is ASCII JSON (a lone surrogate must not fail the page write)
     page = (request_url, body, None, context_json(saved_page_context(meta)))
-    url = meta.get("url") or request_url
     try:
         return Outcome(url, process_page(url, body, PageContext.from_meta(meta)), page)
     except Exception:
@@ -143,12 +157,19 @@ def _process_stored(
     """`ReparseSpider.reparse` without the engine."""
     url = page_id
     try:
-        meta = json.loads(context_json or "{}")
+        try:
+            meta = check_meta(json.loads(context_json or "{}"))
+        except (ValueError, TypeError) as exc:  # as ReparseSpider.reparse: the page's reject
+            return Outcome(url, Rejection(url, "parse", "context_invalid", str(exc)[:500]))
         url = meta.get("url") or page_id
         page_context = PageContext.from_meta(
             meta, fetched_at=body_seen_at, content_type=content_type, names=names
         )
-        return Outcome(url, process_page(url, zlib.decompress(packed), page_context))
+        try:
+            body = inflate(packed, MAX_PAGE_BYTES)
+        except Refused as refused:
+            return Outcome(url, Rejection(url, refused.stage, refused.reason, refused.detail))
+        return Outcome(url, process_page(url, body, page_context))
     except Exception:
         return Outcome(url, None, error=_last_line(traceback.format_exc()))
 
@@ -283,8 +304,9 @@ async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
         try:
             await writer.close()
         finally:
-            result = _finish(feed, writer, store, reason, time.monotonic() - clock)
-            await _record(store, result, started)
+            result = _finish(feed, writer, store, reason, time.monotonic() - clock, started)
+            if not await _record(writer, result, started):
+                result = replace(result, errors=result.errors + 1)
             await store.close()
     return result
 
@@ -322,8 +344,9 @@ async def _count(store: OpenStore, options: BatchOptions) -> int | None:
 
 async def _saved_jobs(options: BatchOptions) -> AsyncIterator[Job]:
     for root in options.paths:
+        folder = folder_of(root)
         for path in saved_pages(root):
-            yield saved_job(path)
+            yield saved_job(path, folder)
 
 
 def _store_query(options: BatchOptions) -> dict[str, Any]:
@@ -456,26 +479,40 @@ def batch_stats(feed: _Feed, writer: ArticleWriter, store_uri: str) -> dict[str,
 
 
 def _finish(
-    feed: _Feed, writer: ArticleWriter, store: OpenStore, reason: str, seconds: float
+    feed: _Feed,
+    writer: ArticleWriter,
+    store: OpenStore,
+    reason: str,
+    seconds: float,
+    started: datetime,
 ) -> BatchResult:
-    from finews_spider.extensions.summary import ledger, summary_line
+    from finews_spider.extensions.summary import ledger, run_id_for, summary_line
     from pipelines.store import MongoPipeline
 
     MongoPipeline._log_summary(writer)  # the crawl's store line, dead letters included
     stats = batch_stats(feed, writer, store.uri)
     book = ledger(stats)
     bad = reason != "finished" or not book["balanced"] or feed.errors > 0
-    line = summary_line(SPIDER, "FAILED" if bad else reason, book, seconds)
+    line = summary_line(
+        SPIDER,
+        "FAILED" if bad else reason,
+        book,
+        seconds,
+        run_id=run_id_for(None, SPIDER, started),
+    )
     (summary_logger.error if bad else summary_logger.info)(line)
     return BatchResult(stats, book, line, reason, feed.errors)
 
 
-async def _record(store: OpenStore, result: BatchResult, started: datetime) -> None:
-    """This run's ledger in `runs`, as MongoPipeline records a crawl's."""
-    from finews_spider.store.runs import record_run, run_record
+async def _record(writer: ArticleWriter, result: BatchResult, started: datetime) -> bool:
+    """This run's ledger in `runs`, as MongoPipeline records a crawl's (dead-lettered when
+    the store cannot take it). False when it is not in the store."""
+    from finews_spider.store.runs import run_record
 
     try:
-        run_id = os.environ.get("FINEWS_RUN_ID") or f"{SPIDER}-{started:%Y%m%dT%H%M%S%z}"
+        from finews_spider.extensions.summary import run_id_for
+
+        run_id = run_id_for(None, SPIDER, started)
         record = run_record(
             run_id,
             SPIDER,
@@ -484,9 +521,20 @@ async def _record(store: OpenStore, result: BatchResult, started: datetime) -> N
             failed=not result.ok,
             started_at=started,
         )
-        await record_run(store.db, record)
+        lost_before = writer.counts.dead_lettered
+        await writer.add_run(record)
+        await writer.close()
     except Exception:
         logger.exception("could not record the run's ledger in `runs`")
+        return False
+    if writer.counts.dead_lettered > lost_before:
+        logger.error(
+            "could not record the run's ledger in `runs`: dead-lettered to %s "
+            "(send it with `finews resend-dead-letters`)",
+            writer.dead_letter_path,
+        )
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- progress

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -16,18 +17,22 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from finews_spider import version
+from finews_spider.analysis.cli import COMMANDS as ANALYSIS_COMMANDS
 from finews_spider.distributed.cli import add_ledger, add_seed
+from finews_spider.exits import EXIT_STATUSES, OK, USAGE, classify
 from finews_spider.securities_cli import add_securities
 from finews_spider.store import (
     EmbeddedServer,
     StoreConfig,
-    StoreError,
     WriteCounts,
+    ensure_collections,
     open_store,
     redact,
     resend_dead_letters,
     resolve_config,
 )
+from finews_spider.store.setup import default_appname
 
 Subparsers = Any  # argparse's _SubParsersAction is private
 
@@ -85,9 +90,13 @@ def add_resend(subparsers: Subparsers) -> None:
 def resend(args: argparse.Namespace) -> int:
     config = resolve_config(uri=args.uri, database=args.database, home=args.home)
     path = Path(args.path) if args.path else config.dead_letter_dir
+    if args.path and not path.exists():
+        # A path given by hand that is not there is a typo, not "nothing to do".
+        print(f"finews resend-dead-letters: {path} does not exist; check the path", file=sys.stderr)
+        return USAGE
     if not path.exists() or (path.is_dir() and not any(path.glob("*.jsonl"))):
-        print(f"no dead letters in {path}")
-        return 0
+        print(f"no dead letters in {path}", file=sys.stderr)
+        return OK
     counts = asyncio.run(_resend(config, path))
     print(", ".join(f"{name} {n}" for name, n in counts.as_dict().items()))
     return 1 if counts.dead_lettered else 0
@@ -98,6 +107,34 @@ async def _resend(config: StoreConfig, path: Path) -> WriteCounts:
     print(f"sending {path} to {redact(store.uri)}, database {config.database}", flush=True)
     try:
         return await resend_dead_letters(store.db, path)
+    finally:
+        await store.close()
+
+
+def add_init_db(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "init-db",
+        help="create or update the collections, validator and indexes (an administrator's job)",
+        description="Makes the database what the article contract says, changing only what "
+        "differs: the collections, the articles $jsonSchema validator (collMod: needs the "
+        "dbAdmin role) and the indexes. Crawls need only readWrite; run this with an "
+        "administrator's MONGO_URI after an upgrade that changes the contract.",
+    )
+    add_store_options(p)
+    p.set_defaults(func=init_db)
+
+
+def init_db(args: argparse.Namespace) -> int:
+    config = resolve_config(uri=args.uri, database=args.database, home=args.home)
+    changed = asyncio.run(_init_db(config))
+    print(f"{config.database}: " + (", ".join(changed) if changed else "up to date"))
+    return OK
+
+
+async def _init_db(config: StoreConfig) -> list[str]:
+    store = await open_store(config, setup=False, appname=default_appname("init-db"))
+    try:
+        return await ensure_collections(store.db, admin=True)
     finally:
         await store.close()
 
@@ -156,36 +193,71 @@ def batch(args: argparse.Namespace) -> int:
 
 COMMANDS: list[Callable[[Subparsers], None]] = [
     add_serve,
+    add_init_db,
     add_resend,
     add_batch,
     add_seed,
     add_ledger,
     add_securities,
+    *ANALYSIS_COMMANDS,
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="finews", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="finews",
+        description=__doc__.splitlines()[0],
+        epilog="Exit statuses: "
+        + "; ".join(f"{code} {text.split(':')[0]}" for code, text in EXIT_STATUSES.items()),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    add_loudness(parser, argparse.SUPPRESS)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in COMMANDS:
         add(subparsers)
+    for command in subparsers.choices.values():
+        # after the command too (`finews ledger RUN -q`), without resetting one given before
+        add_loudness(command, argparse.SUPPRESS)
     return parser
+
+
+def add_loudness(parser: argparse.ArgumentParser, default: Any) -> None:
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-v", "--verbose", action="count", default=default, help="more log lines (-vv: debug)"
+    )
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="warnings and errors only"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
-        parser.print_help()
-        return 2
+        parser.print_help(sys.stderr)
+        return USAGE
+    quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", 0)
+    level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
+    if quiet or verbose:
+        # `finews seed` runs `scrapy crawl` in this process: the same loudness there.
+        os.environ["FINEWS_LOG_LEVEL"] = logging.getLevelName(level)
     try:
         return int(args.func(args))
-    except StoreError as exc:
-        print(f"finews: {exc}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        known = classify(exc)
+        if known is None or level == logging.DEBUG:
+            raise
+        status, line = known
+        print(f"finews: {line}", file=sys.stderr)
+        return status
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

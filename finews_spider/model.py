@@ -47,7 +47,8 @@ class PageContext:
     `fetched_at` is when the page was read (aware); None when unknown (a saved page
     without a recorded fetch time): relative dates such as ``今天 16:25`` are then rejected,
     never resolved against "now". `list_record` is the NewsShare list entry that led to
-    an article JSON (title, datetime/showtime, medianame, infoCode)."""
+    an article JSON (title, datetime/showtime, medianame, infoCode), or the search record
+    that led to an Eastmoney page (title, content, date, mediaName, url)."""
 
     fetched_at: datetime | None = None
     content_type: str | None = None

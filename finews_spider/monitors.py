@@ -7,7 +7,12 @@ FINEWS_MIN_ARTICLES        articles a run must yield (default 0: an incremental 
                            legitimately find nothing new)
 FINEWS_FIELD_COVERAGE      {field: minimum share of articles with a non-empty value}
 FINEWS_MAX_REJECT_RATIO    rejected / pages read (default 0.5)
+FINEWS_REJECT_RATIO_MIN_PAGES  pages a run must read before that ceiling applies (default
+                           10: one site notice out of one page read is not a broken site)
 FINEWS_MAX_ERRORS          ERROR log lines, retries given up aside (default 0)
+
+A run that could read none of its list pages (all answered 404, were too large, refused,
+disallowed...) fails, naming them: it cannot be told from a quiet run otherwise.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
 from finews_spider.extensions.summary import ledger
+from finews_spider.spiders.base import LIST_FAILURES
 
 DEFAULT_FIELD_COVERAGE = {"published_at": 1.0, "title": 1.0, "body_text": 1.0, "stock_codes": 0.0}
 
@@ -63,6 +69,8 @@ class CeilingMonitor(_FinewsMonitor):
     def test_reject_ratio(self) -> None:
         book = ledger(self.stats)
         ceiling = float(self.setting("FINEWS_MAX_REJECT_RATIO", 0.5))
+        if book["pages_read"] < int(self.setting("FINEWS_REJECT_RATIO_MIN_PAGES", 10)):
+            return  # too few pages for a ratio to say anything about the site
         ratio = book["rejected"] / book["pages_read"] if book["pages_read"] else 0.0
         self.assertLessEqual(
             ratio, ceiling, f"{ratio:.0%} of pages rejected (ceiling {ceiling:.0%})"
@@ -78,6 +86,17 @@ class CeilingMonitor(_FinewsMonitor):
         errors = self.stats.get("log_count/ERROR", 0) - expected
         ceiling = int(self.setting("FINEWS_MAX_ERRORS", 0))
         self.assertLessEqual(errors, ceiling, f"{errors} errors logged (ceiling {ceiling})")
+
+
+@monitors.name("list pages")
+class ListPagesMonitor(_FinewsMonitor):
+    @monitors.name("list pages fetched")
+    def test_list_pages_read(self) -> None:
+        read = self.stats.get("finews/list_pages", 0)
+        failed = self.stats.get("finews/list_pages_failed", 0)
+        named = "; ".join(self.stats.get(LIST_FAILURES) or [])
+        if failed and not read:
+            self.fail(f"none of the {failed} list pages could be read: {named}")
 
 
 @monitors.name("ledger")
@@ -97,5 +116,11 @@ class RecordMonitorResults(Action):
 
 
 class CloseMonitorSuite(MonitorSuite):
-    monitors = [ArticleCountMonitor, FieldCoverageMonitor, CeilingMonitor, LedgerMonitor]
+    monitors = [
+        ArticleCountMonitor,
+        FieldCoverageMonitor,
+        CeilingMonitor,
+        ListPagesMonitor,
+        LedgerMonitor,
+    ]
     monitors_finished_actions = [RecordMonitorResults]

@@ -37,6 +37,16 @@ RETRY_TIMES = 3
 # Transient errors only: a 404 or 403 will not get better by asking again.
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 HTTPERROR_ALLOW_ALL = False
+# DOWNLOAD_MAXSIZE bounds bodies only: the header section and robots.txt are bounded too
+# (finews_spider/limits.py).
+DOWNLOAD_HANDLERS = {
+    "http": "finews_spider.limits.BoundedHeadersDownloadHandler",
+    "https": "finews_spider.limits.BoundedHeadersDownloadHandler",
+}
+FINEWS_MAX_HEADER_BYTES = 64 * 1024
+FINEWS_MAX_HEADER_LINES = 200
+ROBOTSTXT_PARSER = "finews_spider.limits.CappedRobotParser"
+FINEWS_ROBOTSTXT_MAX_BYTES = 500 * 1024
 
 # --- Security defaults -------------------------------------------------------------------
 # The remote-control extension runs code sent to a local port; the telnet console likewise.
@@ -48,10 +58,15 @@ EXTENSIONS = {
     "scrapy.extensions.memdebug.MemoryDebugger": None,
     # Spidermon runs the close monitors before the summary reads their verdict.
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    # -s FINEWS_STORE=off: no database, the feeds are the output (before the summary reads it).
+    "finews_spider.extensions.files_only.FilesOnly": 850,
     "finews_spider.extensions.summary.CrawlSummary": 900,
+    # After the summary's verdict: FINEWS_METRICS_TEXTFILE / FINEWS_METRICS_PUSHGATEWAY.
+    "finews_spider.extensions.metrics.RunMetrics": 950,
 }
 SPIDERMON_ENABLED = True
-SPIDERMON_SPIDER_CLOSE_MONITORS = ["finews_spider.monitors.CloseMonitorSuite"]
+# The close monitors, then the alerts (FINEWS_ALERT_*: see finews_spider/alerts.py).
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["finews_spider.alerts.AlertingCloseMonitorSuite"]
 
 # --- Data flow: spiders -> parsing -> pipelines -> store -----------------------------------
 # The normalisation pipelines mirror finews_spider.normalize.steps.STEPS (a test checks).
@@ -67,6 +82,9 @@ ITEM_PIPELINES = {
 }
 # Incremental crawls: article pages already stored are not fetched again (-a refresh=1 does).
 DOWNLOADER_MIDDLEWARES = {
+    # First: a redirect off the crawl's origin is refused before anything (robots.txt
+    # included) is asked of that origin.
+    "finews_spider.origins.StayOnOrigin": 40,
     "finews_spider.middlewares.SkipStoredArticles": 50,
     # Between RetryMiddleware (550) and the downloader: the response waits here first.
     "finews_spider.middlewares.RetryAfter": 560,

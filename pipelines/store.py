@@ -12,19 +12,22 @@ MONGO_TIMEOUT_SECONDS server selection / startup ping timeout (5)
 MONGO_RETRY_TRIES     tries per database call on network faults (5)
 MONGO_RETRY_SECONDS   time budget of those tries (30)
 MONGO_WRITE_CONCERN   e.g. `majority` on a replica set (default: the server's)
+FINEWS_STORE          `off`: no database at all, files only (finews_spider/extensions/files_only.py)
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
-from finews_spider.extensions.summary import failed, ledger
+from finews_spider.extensions.files_only import store_off
+from finews_spider.extensions.summary import failed, ledger, run_id_for
 from finews_spider.model import Rejection, context_json
+from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.store import (
     ArticleWriter,
     OpenStore,
@@ -35,7 +38,8 @@ from finews_spider.store import (
     resolve_config,
     write_tuning,
 )
-from finews_spider.store.runs import record_run, run_record
+from finews_spider.store.runs import run_record
+from finews_spider.store.setup import default_appname
 from finews_spider.store.writer import utcnow
 
 if TYPE_CHECKING:
@@ -86,7 +90,8 @@ class MongoPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
-
+        if store_off(s):
+            raise NotConfigured("FINEWS_STORE=off: no database, files only")
         config = resolve_config(
             uri=s.get("MONGO_URI"), database=s.get("MONGO_DATABASE"), home=s.get("FINEWS_HOME")
         )
@@ -107,8 +112,12 @@ class MongoPipeline:
     async def open_spider(self) -> None:
         """Connect (starting the embedded server without MONGO_URI), or raise StoreUnavailable
         naming the redacted URI: a crawl that cannot store must not run."""
+        spider = getattr(self.crawler, "spider", None)
         self.store = store = await open_store(
-            self.config, timeout_s=self.timeout_s, write_concern=self.write_concern
+            self.config,
+            timeout_s=self.timeout_s,
+            write_concern=self.write_concern,
+            appname=default_appname(spider.name if spider is not None else ""),
         )
         if store.server is not None:
             logger.info("embedded store %s, data in %s", store.uri, store.server.data_dir)
@@ -144,6 +153,8 @@ class MongoPipeline:
             return
         if not getattr(spider, "store_pages", True):
             return
+        if len(response.body) > MAX_PAGE_BYTES:
+            return  # the parser refuses it (page_too_large): a reparse must not inflate it again
         content_type = response.headers.get(b"Content-Type")
         context = request.meta.get("finews_context")
         self.writer.add_page(
@@ -165,16 +176,17 @@ class MongoPipeline:
         # The store stays open until spider_closed: the run's ledger goes to `runs` then.
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Record this run's ledger in `runs`, then let the store go."""
+        """Record this run's ledger in `runs` (dead-lettered, like any write, when the store
+        cannot take it), then let the store go."""
         try:
             stats = self.crawler.stats
-            if self.store is not None and stats is not None:
+            if self.writer is not None and stats is not None:
                 values = stats.get_stats()
-                run_id = (
-                    str(self.crawler.settings.get("FINEWS_RUN_ID") or "")
-                    or os.environ.get("FINEWS_RUN_ID", "")
-                    or f"{spider.name}-{values.get('start_time', utcnow()):%Y%m%dT%H%M%S%z}"
+                # the id the summary line starts with (CrawlSummary sets it when the spider opens)
+                run_id = values.get("finews/run_id") or run_id_for(
+                    self.crawler.settings, spider.name, values.get("start_time", utcnow())
                 )
+                stats.set_value("finews/run_id", run_id)
                 record = run_record(
                     run_id,
                     spider.name,
@@ -183,8 +195,18 @@ class MongoPipeline:
                     failed=failed(values, reason),
                     started_at=values.get("start_time"),
                 )
-                await record_run(self.store.db, record)
-                stats.set_value("finews/run_id", run_id)
+                lost_before = self.writer.counts.dead_lettered
+                await self.writer.add_run(record)
+                await self.writer.close()
+                if self.writer.counts.dead_lettered > lost_before:
+                    # Safe on disk but not in the store: someone must resend it.
+                    stats.set_value("finews/failed", True)
+                    stats.set_value("finews/run_dead_lettered", True)
+                    logger.error(
+                        "could not record the run's ledger in `runs`: dead-lettered to %s "
+                        "(send it with `finews resend-dead-letters`)",
+                        self.writer.dead_letter_path,
+                    )
         except Exception:
             logger.exception("could not record the run's ledger in `runs`")
         finally:

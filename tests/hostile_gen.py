@@ -290,6 +290,28 @@ def _bodies(c: _Corpus) -> None:
         md_post("", 12),
         "a post whose body is only its source link and back links",
     )
+    invisible = "\u200b\u200c\u200d\u2060\ufeff\u202e"  # format characters (Cf) only
+    c.add(
+        g + "invisible-title.html",
+        em_page(PARAS, 14, title=invisible),
+        "a title of zero-width, word-joiner, BOM and bidi-override characters only",
+    )
+    c.add(
+        g + "invisible-title-post.md",
+        md_post(PARAS, 15, title="\u200b\u2060\u202e\u200d"),
+        "a post whose front matter title is only format characters",
+    )
+    c.add(
+        g + "invisible-title-json.json",
+        share_json(PARAS),
+        "a list record title of only format characters",
+        share_meta(16, title=invisible),
+    )
+    c.add(
+        g + "ideographic-space-and-zero-width-title.html",
+        em_page(PARAS, 17, title="\u3000\u200b\u3000\u2060"),
+        "a title of full-width spaces and zero-width characters",
+    )
 
 
 def _encoding(c: _Corpus) -> None:

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pymongo import MongoClient
@@ -265,3 +266,144 @@ def test_sigkill_mid_crawl_then_resume_from_jobdir(
     with MongoClient(mongo_uri) as client:  # none duplicated, no spurious versions
         docs = list(client[mongo_db].articles.find())
     assert all(d["version"] == 1 and len(d["urls"]) == 1 for d in docs)
+
+
+def test_store_down_at_the_end_dead_letters_the_runs_record_then_resend(
+    loopback_site: LoopbackSite, own_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    # Every post is stored at once; the feed keeps the crawl open while the store goes down,
+    # so only the run's ledger record is left to write when the crawl closes.
+    loopback_site.fail("/feed.xml", delay=4.0)
+    home = tmp_path / "home"
+    crawl = _crawl_process(
+        loopback_site,
+        own_server.uri,
+        "faults",
+        home,
+        *("-s", "MONGO_BATCH_SIZE=1", "-s", "MONGO_RETRY_TRIES=2", "-s", "MONGO_RETRY_SECONDS=1"),
+        *("-s", "MONGO_TIMEOUT_SECONDS=1", "-s", "FINEWS_RUN_ID=run-down-at-end"),
+    )
+    _wait_for_articles(own_server.uri, "faults", len(expected_ids(loopback_site)))
+    own_server.stop()
+    _, err = crawl.communicate(timeout=180)
+    assert crawl.returncode != 0, err[-3000:]  # the run's record is not in the store
+    assert "could not record the run's ledger in `runs`: dead-lettered to" in err
+    print(
+        "\n".join(line for line in err.splitlines() if "finews.summary" in line or "ledger" in line)
+    )
+    letters = list((home / "dead_letters").glob("*.jsonl"))
+    assert [line for f in letters for line in f.read_text().splitlines() if '"run"' in line]
+
+    own_server.start()
+    cli = [sys.executable, "-m", "finews_spider.cli"]
+    store = ["--uri", own_server.uri, "--database", "faults", "--home", str(home)]
+    resend = subprocess.run(
+        [*cli, "resend-dead-letters", *store], cwd=ROOT, capture_output=True, text=True
+    )
+    assert resend.returncode == 0, resend.stderr[-3000:]
+    assert "runs 1," in resend.stdout
+    ledger = subprocess.run(
+        [*cli, "ledger", "run-down-at-end", *store], cwd=ROOT, capture_output=True, text=True
+    )
+    assert ledger.returncode == 0, ledger.stdout + ledger.stderr[-3000:]
+    assert "balanced=yes" in ledger.stdout
+    print(resend.stdout + resend.stderr[-500:] + ledger.stdout)
+    with MongoClient(own_server.uri) as client:
+        record = client["faults"].runs.find_one({"run_id": "run-down-at-end"})
+    assert record is not None and record["articles_new"] == len(expected_ids(loopback_site))
+
+
+# --------------------------------------------------------------------------- issue 15
+
+
+@pytest.mark.parametrize("store", ["embedded", "finews serve"])
+def test_acknowledged_writes_survive_sigkill_of_the_embedded_server(
+    store: str, tmp_path: Path, make_article: Callable[..., dict[str, Any]]
+) -> None:
+    """Every write the writer counted as stored (acknowledged) is there after SIGKILL of
+    the server right after the last acknowledgement and a restart: the embedded store the
+    crawl starts itself, and one it reaches by MONGO_URI (`finews serve`)."""
+    import asyncio
+
+    from finews_spider.store import ArticleWriter, open_store, resolve_config
+
+    home = tmp_path / "home"
+    outside = EmbeddedServer(home) if store == "finews serve" else None
+    uri = outside.start() if outside is not None else None
+    config = resolve_config(uri=uri, database="durable", home=home)
+    docs = [make_article(n) for n in range(300)]
+
+    async def crawl() -> tuple[int, EmbeddedServer]:
+        opened = await open_store(config)
+        writer = ArticleWriter(opened.db, batch_size=10, dead_letter_dir=home / "dead")
+        for doc in docs:
+            await writer.add(doc)
+        await writer.close()
+        server = opened.server or outside
+        assert server is not None and server._proc is not None
+        os.kill(server._proc.pid, signal.SIGKILL)  # right after the last acknowledgement
+        server._proc.wait(10)
+        await opened.client.close()
+        return writer.counts.new, server
+
+    acknowledged, server = asyncio.run(crawl())
+    server.stop()  # releases the data directory's lock
+    with EmbeddedServer(home) as again:
+        assert acknowledged == len(docs)
+        assert len(stored_ids(again.uri, "durable")) == acknowledged
+
+
+def _secantusd_on(data_dir: Path) -> list[int]:
+    """Running secantusd-py processes serving `data_dir`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if os.fsencode(data_dir) in args and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_crawl_killed_with_sigkill_does_not_lock_out_the_next_run(
+    tmp_path: Path, mongo_uri: str
+) -> None:
+    """The default (embedded) store: a replay is killed with SIGKILL while its server runs;
+    the next replay on the same FINEWS_HOME stops the orphan and runs, and no server is
+    left behind."""
+    from test_replay_files import write_posts
+
+    write_posts(tmp_path / "saved", 300)
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
+    env.update(FINEWS_HOME=str(home), MONGO_DATABASE="orphan")
+    args = [sys.executable, "-m", "scrapy", "crawl", "replay", "-a", f"path={tmp_path / 'saved'}"]
+    args += ["-s", "MONGO_BATCH_SIZE=5"]  # slow enough to be killed mid-run
+    first = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    lock = home / "db.lock"
+    deadline = time.monotonic() + 120
+    while "secantusd-py pid" not in (lock.read_text() if lock.exists() else ""):
+        assert first.poll() is None and time.monotonic() < deadline, "no server started"
+        time.sleep(0.1)
+    time.sleep(1)
+    first.kill()
+    first.wait(10)
+    orphans = _secantusd_on(home / "db")
+    assert orphans, "the killed crawl's server should be the orphan here"
+
+    second = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert "StoreLocked" not in second.stderr and "is in use" not in second.stderr
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "balanced=yes" in second.stderr
+    time.sleep(0.5)
+    assert _secantusd_on(home / "db") == []
+    for pid in orphans:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -158,7 +158,7 @@ def test_unreachable_store_fails_the_crawl_at_once(scrapy_run: Run) -> None:
     assert run.returncode != 0
     assert time.monotonic() - started < 60
     assert "s3cret" not in run.stderr  # credentials never in logs
-    assert "127.0.0.1" in run.stderr and "unavailable" in run.stderr.lower()
+    assert "127.0.0.1" in run.stderr and "store is unreachable" in run.stderr
 
 
 def test_main_job_without_a_server_uses_the_embedded_store(scrapy_run: Run, tmp_path: Path) -> None:

@@ -112,7 +112,10 @@ def show_ledger(args: argparse.Namespace) -> int:
     config = resolve_config(uri=args.uri, database=args.database, home=args.home)
     run_id, records, total = asyncio.run(_records(config, args.run_id, args.spider))
     if run_id is None or not records or total is None:
-        print(f"finews ledger: no records of run {args.run_id or '(latest)'} in `{RUNS}`")
+        print(
+            f"finews ledger: no records of run {args.run_id or '(latest)'} in `{RUNS}`",
+            file=sys.stderr,
+        )
         return 1
     print(describe(run_id, records, total))
     if not total["balanced"] or total.get("failed"):

@@ -6,8 +6,11 @@ relative date (``今天 16:25``) is only resolved against the page's fetch time,
 
 Forms read (surrounding whitespace tolerated, nothing else):
 
-- ``2022-03-03 16:39:57 +0800``, ``+08:00``, ``-0500``, ``Z``, ISO ``2022-03-03T16:39:57+08:00``
-  -> the stated offset.
+- ``2022-03-03 16:39:57 +0800``, ``+08:00``, ``-0500``, ``Z`` -> the stated offset.
+- ISO 8601 with a ``T`` (the Atom feed's ``<updated>``, API timestamps), read strictly by
+  ``dateutil.parser.isoparse``: ``2022-03-03T16:39:57+08:00``, ``…57.123Z``, the basic
+  ``20220303T163957+0800``, ``+08`` -> the stated offset (fractions dropped: instants are to
+  the second); without an offset -> Beijing assumed.
 - ``2021-12-08 10:46:18``, ``2021-12-08 10:46``, ``2021/12/08 10:46:18`` -> Beijing assumed.
 - ``2022年03月03日 16:39[:57]``, ``2022年3月3日 9:05`` -> Beijing assumed.
 - epoch milliseconds ``1653829208000`` (int or 13 digits) or seconds (10 digits) -> UTC.
@@ -22,6 +25,8 @@ import re
 import reprlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+
+from dateutil.parser import isoparse
 
 from finews_spider.model import Rejected
 
@@ -65,6 +70,9 @@ _HEADER_RE = re.compile(
     r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})[ \t]+"
     r"(?P<h>[0-9]{2}):(?P<mi>[0-9]{2}):(?P<s>[0-9]{2})"
 )
+# ISO 8601 date and time to the minute at least (isoparse alone would also take week dates
+# and an hour with no minutes).
+_ISO_T_RE = re.compile(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}T[0-9]{2}:?[0-9]{2}")
 _EPOCH_RE = re.compile(r"[0-9]{13}|[0-9]{10}")
 # `date:  +0800`: the mirror appended an offset to an empty date.
 _OFFSET_ONLY_RE = re.compile(r"[+-][0-9]{2}:?[0-9]{2}")
@@ -190,6 +198,8 @@ def _parse_text(raw: str, fetched_at: datetime | None) -> PublishedDate:
             f"The published date {_quote(raw)} is only a time-zone offset, with no date.",
         )
 
+    if _ISO_T_RE.match(text) and (iso := _iso8601(raw, text)) is not None:
+        return iso
     if m := _NUMERIC_RE.fullmatch(text):
         if m["off"] is None:
             return _local(raw, m, BEIJING, assumed=True)
@@ -210,6 +220,22 @@ def _parse_text(raw: str, fetched_at: datetime | None) -> PublishedDate:
     else:
         why = "is not in any date format Eastmoney or the finews mirror publishes"
     raise Rejected(STAGE, "date_unreadable", f"The published date {_quote(raw)} {why}.")
+
+
+def _iso8601(raw: str, text: str) -> PublishedDate | None:
+    """A strict ISO 8601 date-time, or None when isoparse refuses it (the patterns below
+    then say what is wrong with it, or that it is unreadable)."""
+    try:
+        value = isoparse(text)
+        offset = value.utcoffset()
+    except (ValueError, OverflowError):
+        return None
+    if offset is not None and not MIN_OFFSET <= offset <= MAX_OFFSET:
+        return None
+    fields = (value.year, value.month, value.day, value.hour, value.minute, value.second)
+    if offset is None:
+        return _build(raw, fields, BEIJING, assumed=True)
+    return _build(raw, fields, timezone(offset), assumed=False)
 
 
 def _from_epoch(raw: str, digits: str) -> PublishedDate:

@@ -22,7 +22,7 @@ from finews_spider.normalize.securities import (
     stock_codes,
 )
 from finews_spider.parsing import parse_page
-from finews_spider.parsing.text import excerpt, one_line
+from finews_spider.parsing.text import excerpt, one_line, visible
 from finews_spider.schema import article_schema, validate_article
 
 Step = Callable[[Draft], None]
@@ -47,7 +47,7 @@ def normalize_securities(draft: Draft) -> None:
 def normalize_text(draft: Draft) -> None:
     page = draft.page
     title = one_line(page.title)
-    if not title:
+    if not visible(title):
         raise Rejected("cleaning", "title_missing", "the page has no title")
     clean = clean_body(page.body_html)
     draft.doc.update(

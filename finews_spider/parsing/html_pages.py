@@ -10,6 +10,7 @@ from parsel.csstranslator import HTMLTranslator
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
 from finews_spider.normalize.cleaning import _limit_depth
+from finews_spider.parsing.search import strip_highlights
 from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags, web_url
 
 # /<category>/<yyyy>/<mm>/<dd>/<slug>.html — Jekyll's permalink for a post with a category
@@ -159,6 +160,14 @@ def _first(root: html.HtmlElement, *queries: etree.XPath) -> str | None:
     return None
 
 
+def _record_text(record: dict[str, object], *keys: str) -> str:
+    for key in keys:
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
 def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPage:
     root = _page_root(text, empty_ok=True)
     body_node = _EM_BODY(root)
@@ -173,14 +182,18 @@ def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPag
     # web_url: a `javascript:` canonical link was stored as source_url, and one with the
     # port `alert(1)` crashed the id step (fixtures/hostile/html_safety).
     canonical = web_url(_first(root, _EM_CANONICAL))
+    # A search record that led here (its title with <em> highlights) fills what the page
+    # lacks; the page's own values win, so every route to the article yields one content_hash.
+    record = context.list_record or {}
+    record_outlet = strip_highlights(_record_text(record, "mediaName", "medianame"))
     return ParsedPage(
         url=url,
         kind="eastmoney_page",
-        title=title,
-        date_raw=date_raw,
+        title=title or strip_highlights(record.get("title")),
+        date_raw=date_raw or one_line(_record_text(record, "date", "showtime")),
         body_html=_outer(body_node[0]),
         context=context,
-        outlet_hint=outlet or None,
+        outlet_hint=outlet or record_outlet or None,
         source_url=canonical or (url if url.startswith("http") else None),
         id_hints=[h for h in (canonical, url, context.file_name) if h],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import parse_qs, urlsplit
 
 from finews_spider.model import Rejected
@@ -32,6 +33,13 @@ def one_line(value: str | None) -> str:
     """Collapse all whitespace (including full-width and no-break spaces) to single spaces
     and drop control characters."""
     return _WS.sub(" ", _CONTROL.sub("", value or "")).strip()
+
+
+def visible(value: str) -> bool:
+    """True when `value` has a character that shows: format characters (Unicode category Cf:
+    zero-width spaces and joiners, word joiner, BOM, bidi overrides) and whitespace alone
+    make a string that reads as empty."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in value)
 
 
 def decode(body: bytes, declared: str | None = None) -> str:

@@ -36,6 +36,15 @@ def article_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+def stock_roles() -> tuple[str, ...]:
+    """The evidence a `stocks` entry can carry (`chart`, `tag`, `text`, `name`), from the
+    contract, strongest first as its description orders them."""
+    roles = article_schema()["properties"]["stocks"]["items"]["properties"]["roles"]
+    order = ("chart", "tag", "text", "name")
+    known = roles["items"]["enum"]
+    return tuple(sorted(known, key=lambda r: order.index(r) if r in order else len(order)))
+
+
 @cache
 def _item_validator() -> Draft202012Validator:
     schema = dict(article_schema())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from twisted.python.failure import Failure
 
 from finews_spider.distributed import first_in_run
 from finews_spider.model import Draft, PageContext, Rejected, Rejection, error_code
+from finews_spider.origins import RedirectOffsite
 from finews_spider.parsing import parse_page
 from finews_spider.parsing.text import excerpt
 
@@ -21,6 +23,11 @@ ARTICLE = "finews_article"
 #: Request.meta key: what the page's parse needs besides its bytes (`url`, `fetched_at`,
 #: `content_type`, `list_record`); stored with the raw page so `reparse` can repeat it.
 CONTEXT = "finews_context"
+#: stats key: the list pages that could not be read, as "URL (reason)" (the first MAX_NAMED)
+LIST_FAILURES = "finews/list_pages_failed_urls"
+MAX_NAMED = 20
+
+logger = logging.getLogger(__name__)
 
 
 class ArticleSpider(scrapy.Spider):
@@ -86,22 +93,53 @@ class ArticleSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[Rejection]:
         """Errback for article requests: a page that could not be fetched is still accounted
-        (as read and rejected, with the reason), except one skipped as already stored."""
+        (as read and rejected, with the reason), except one skipped as already known, or one
+        robots.txt forbids (a link not followed, counted as such: it was never read)."""
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get("finews_skipped_stored"):
             return
+        reason = fetch_reason(failure)
+        if reason == "robots_disallowed":
+            self.count("links/robots_disallowed")
+            return
         self.count("pages_read")
-        url = request.url if request is not None else "?"
+        # The URL the spider asked for (the one it counted), not where a redirect led.
+        url = (request.meta.get("redirect_urls") or [request.url])[0] if request else "?"
         error = failure.value
-        status = getattr(getattr(error, "response", None), "status", None)
-        if status:
-            reason = f"http_{status}"
-        elif failure.check(IgnoreRequest) and "robots.txt" in str(error):
-            reason = "robots_disallowed"
-        else:
-            reason = error_code(error)
         detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
         yield Rejection(url, "fetch", reason, detail)
+
+    def list_failed(self, failure: Failure) -> None:
+        """Errback for list pages: each one that could not be read is counted and named in
+        the stats (`LIST_FAILURES`); a run that could read none of them fails (monitors)."""
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        reason = fetch_reason(failure)
+        self.count("list_pages_failed")
+        if reason == "robots_disallowed":
+            self.count("links/robots_disallowed")
+        stats = self.crawler.stats
+        assert stats is not None
+        named = list(stats.get_value(LIST_FAILURES) or [])
+        if len(named) < MAX_NAMED:
+            stats.set_value(LIST_FAILURES, [*named, f"{url} ({reason})"])
+        logger.warning("list page %s could not be read (%s)", url, reason)
+
+
+def fetch_reason(failure: Failure) -> str:
+    """A stable code for why a request failed: http_<status>, robots_disallowed, too_large,
+    or the error's own code (download_timeout_error, connection_refused_error, ...)."""
+    error = failure.value
+    status = getattr(getattr(error, "response", None), "status", None)
+    if status:
+        return f"http_{status}"
+    if failure.check(RedirectOffsite):
+        return "redirect_offsite"
+    if failure.check(IgnoreRequest) and "robots.txt" in str(error):
+        return "robots_disallowed"
+    if "larger than download max size" in str(error):  # DOWNLOAD_MAXSIZE, as Scrapy says it
+        return "too_large"
+    return error_code(error)
 
 
 def _header(response: Response, name: bytes) -> str | None:

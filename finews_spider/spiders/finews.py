@@ -2,6 +2,11 @@
 Atom feed, then read each rendered post.
 
     scrapy crawl finews [-a base_url=URL] [-a categories=a,b] [-a since=YYYY-MM-DD] [-a refresh=1]
+
+Every link a list page offers is either followed or counted, by reason, in the stats
+(`finews/links/<reason>`): offsite, not_a_post, filtered (by -a categories/since),
+duplicate (already asked for in this run); robots.txt refusals are counted when the
+request is refused (`finews/links/robots_disallowed`).
 """
 
 from __future__ import annotations
@@ -10,18 +15,20 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response, XmlResponse
 
 from finews_spider.distributed import first_in_run
 from finews_spider.model import Draft, Rejection
+from finews_spider.origins import origin, same_origin
 from finews_spider.spiders.base import ARTICLE, ArticleSpider, flag, split_arg
 
 DEFAULT_BASE_URL = "https://finews.withounder.com/"
-# Jekyll's permalink for a post with a category: /<category>/<yyyy>/<mm>/<dd>/<slug>.html
-POST_PATH = re.compile(r"^/([^/]+)/(\d{4})/(\d{2})/(\d{2})/[^/]+\.html$")
+# Jekyll's default permalink (`date`): /:categories/:year/:month/:day/:title.html, where
+# :categories is every category of the post joined by `/`, or nothing for a post without one.
+POST_PATH = re.compile(r"^/((?:[^/]+/)*?)(\d{4})/(\d{2})/(\d{2})/[^/]+\.html$")
 LIST_PATH = re.compile(r"^/(?:category/[^/]+\.html|emnews/?|index\.html)?$")
 
 
@@ -40,7 +47,9 @@ class FinewsSpider(ArticleSpider):
         self.base_url = base_url.rstrip("/") + "/"
         self.host = urlsplit(self.base_url).hostname or ""
         self.allowed_domains = [self.host]
-        self.categories = set(split_arg(categories))
+        self.origin = origin(self.base_url)
+        self.origins = {self.origin} if self.origin else set()
+        self.categories = {c.lower() for c in split_arg(categories)}
         self.since = date.fromisoformat(since) if since else None
         self.refresh = flag(refresh)
         self._lists_seen: set[str] = set()
@@ -58,7 +67,9 @@ class FinewsSpider(ArticleSpider):
         # (in a distributed run, once across all its workers).
         if not first_in_run(self, "lists", url, self._lists_seen):
             return None
-        return scrapy.Request(url, callback=self.parse_list, dont_filter=True)
+        return scrapy.Request(
+            url, callback=self.parse_list, errback=self.list_failed, dont_filter=True
+        )
 
     def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
         self.count("list_pages")
@@ -69,27 +80,51 @@ class FinewsSpider(ArticleSpider):
         else:
             hrefs = response.css("a::attr(href)").getall()
         for href in hrefs:
-            url = response.urljoin(href.strip())
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or parts.hostname != self.host:
-                continue
-            post = POST_PATH.match(parts.path)
-            if post and self.wanted(post) and self.first_time(url):
-                yield scrapy.Request(
-                    url,
-                    callback=self.parse_post,
-                    errback=self.article_failed,
-                    meta={ARTICLE: True},
-                    dont_filter=True,
-                )
-            elif not post and not self.categories and LIST_PATH.match(parts.path):
-                request = self.list_request(url)
-                if request is not None:
-                    yield request
+            url = urldefrag(response.urljoin(href.strip()))[0]
+            request, reason = self.follow(url)
+            if request is not None:
+                yield request
+            if reason is not None:
+                self.count(f"links/{reason}")
+
+    def follow(self, url: str) -> tuple[scrapy.Request | None, str | None]:
+        """The request for a link, or why it is not followed (None: already asked for in
+        this run, or a list page this run does not read)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return None, "not_a_post"
+        if self.offsite(url):
+            return None, "offsite"
+        post = POST_PATH.match(parts.path)
+        if post is not None:
+            if not self.wanted(post):
+                return None, "filtered"
+            if not self.first_time(url):
+                return None, "duplicate"
+            request = scrapy.Request(
+                url,
+                callback=self.parse_post,
+                errback=self.article_failed,
+                meta={ARTICLE: True},
+                dont_filter=True,
+            )
+            return request, None
+        if LIST_PATH.match(parts.path):
+            if self.categories:
+                return None, "filtered"  # only the chosen categories' pages are read
+            request = self.list_request(url)
+            return request, None if request is not None else "duplicate"
+        return None, "not_a_post"
+
+    def offsite(self, url: str) -> bool:
+        """Links to another origin (scheme, host, port) are not followed."""
+        return not same_origin(url, self.origin)
 
     def wanted(self, post: re.Match[str]) -> bool:
-        category, year, month, day = post.groups()
-        if self.categories and category not in self.categories:
+        segments, year, month, day = post.groups()
+        # Jekyll writes the categories lower-cased and percent-encoded into the path
+        categories = {unquote(c).lower() for c in segments.split("/") if c}
+        if self.categories and not categories & self.categories:
             return False
         if self.since is not None:
             try:

@@ -19,6 +19,7 @@ import scrapy
 from scrapy.http import Response
 
 from finews_spider.model import Draft, Rejection
+from finews_spider.origins import origin
 from finews_spider.parsing.text import info_code_from_url
 from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider, flag, split_arg
 
@@ -42,6 +43,7 @@ class NewsShareSpider(ArticleSpider):
     ) -> None:
         super().__init__(**kwargs)
         self.base_url = base_url.rstrip("/") + "/"
+        self.origins = {o for o in [origin(self.base_url)] if o}
         codes = split_arg(info_codes)
         for url in split_arg(urls):
             code = info_code_from_url(url)
@@ -63,6 +65,7 @@ class NewsShareSpider(ArticleSpider):
             yield scrapy.Request(
                 urljoin(self.base_url, f"{LIST_PATH}?{query}"),
                 callback=self.parse_list,
+                errback=self.list_failed,
                 dont_filter=True,
             )
 

@@ -5,6 +5,11 @@ PATH is one saved page or a folder (read recursively). A page may have a sidecar
 "content_type", "list_record"}`. Without one, the page's own file URL is its address and
 its fetch time is unknown (so a relative date such as `今天 16:25` is rejected, not guessed).
 `<name>.expected.json` files (golden outputs) are not pages and are skipped.
+
+Files are read by `SavedPageHandler` (this spider's `file://` handler), which opens each page
+and checks the opened file before reading it (`finews_spider.saved.read_saved`): a page
+that is no longer a regular file inside the folder, or larger than the parser's limit, is
+that page's rejection and its body is never stored.
 """
 
 from __future__ import annotations
@@ -15,13 +20,42 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.asyncio import run_in_thread
+from twisted.python.failure import Failure
+from w3lib.url import file_uri_to_path, safe_url_string
 
+from finews_spider.exits import UsageFailure
 from finews_spider.model import Draft, PageContext, Rejection, saved_page_context
-from finews_spider.saved import SIDECAR_SUFFIXES, saved_pages, sidecar
+from finews_spider.parsing import MAX_PAGE_BYTES
+from finews_spider.saved import (
+    SIDECAR_SUFFIXES,
+    Refused,
+    folder_of,
+    read_saved,
+    read_sidecar,
+    saved_pages,
+    sidecar,
+)
 from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider
 
-__all__ = ["SIDECAR_SUFFIXES", "ReplaySpider", "saved_pages", "sidecar"]
+__all__ = ["SIDECAR_SUFFIXES", "ReplaySpider", "SavedPageHandler", "saved_pages", "sidecar"]
+
+#: request meta: the folder a saved page must lie in
+FOLDER = "finews_saved_folder"
+
+
+class SavedPageHandler(BaseDownloadHandler):
+    """`file://` for replays: `read_saved` instead of reading whatever the path names."""
+
+    async def download_request(self, request: scrapy.Request) -> Response:
+        path = Path(file_uri_to_path(request.url))
+        folder = Path(request.meta.get(FOLDER) or folder_of(path))
+        body = await run_in_thread(read_saved, path, folder, MAX_PAGE_BYTES)
+        respcls = responsetypes.from_args(filename=str(path), body=body)
+        return respcls(url=request.url, body=body)
 
 
 class ReplaySpider(ArticleSpider):
@@ -43,15 +77,22 @@ class ReplaySpider(ArticleSpider):
         # Scrapy reads on until they total 5 MB of bodies, some 800 saved pages and 35 MB
         # of memory. 1 MB (some 150 pages) keeps the pipelines just as busy.
         "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 1_000_000,
+        "DOWNLOAD_HANDLERS": {"file": "finews_spider.spiders.replay.SavedPageHandler"},
     }
 
     def __init__(self, path: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not path:
-            raise ValueError("replay needs -a path=FILE_OR_FOLDER")
+            raise UsageFailure("replay needs the saved pages: add -a path=FILE_OR_FOLDER")
         self.root = Path(path)
         if not self.root.exists():
-            raise ValueError(f"replay: {path} does not exist")
+            raise UsageFailure(f"replay: {path} does not exist; check -a path=")
+        if next(saved_pages(self.root), None) is None:
+            # A replay of nothing would pass as a healthy quiet run: say so and fail instead.
+            raise UsageFailure(
+                f"replay: nothing to replay, {path} holds no saved pages; check -a path="
+            )
+        self.folder = folder_of(self.root)
         # One bound method for every request: Scrapy checks each response's callback for a
         # `return value` in a generator (it reads and parses the callback's source) and
         # caches the answer by the callback object, weakly. A fresh `self.parse_saved` per
@@ -59,7 +100,7 @@ class ReplaySpider(ArticleSpider):
         self._parse_saved = self.parse_saved
         self._article_failed = self.article_failed
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | Rejection]:
         engine = self.crawler.engine
         for page in saved_pages(self.root):
             # Lazily: while the engine cannot take more (the downloader or the scraper is
@@ -67,7 +108,14 @@ class ReplaySpider(ArticleSpider):
             # keeps reading start() into the scheduler, every page of the folder at once.
             if engine is not None and engine.needs_backout():
                 await self.crawler.signals.wait_for(signals.scheduler_empty)
-            meta = sidecar(page)
+            try:
+                meta = read_sidecar(page, self.folder)
+            except Refused as refused:
+                # the page is not read without its context: a bad sidecar is its rejection
+                self.count("pages_read")
+                url = safe_url_string(page.as_uri())  # the request's URL, as in `finews batch`
+                yield Rejection(url, refused.stage, refused.reason, refused.detail)
+                continue
             yield scrapy.Request(
                 page.as_uri(),
                 callback=self._parse_saved,
@@ -75,7 +123,7 @@ class ReplaySpider(ArticleSpider):
                 cb_kwargs={"meta": meta},
                 # what `reparse` needs to read the stored page the same way again
                 # (a saved page without a recorded fetch time keeps `fetched_at: None`)
-                meta={ARTICLE: True, CONTEXT: saved_page_context(meta)},
+                meta={ARTICLE: True, CONTEXT: saved_page_context(meta), FOLDER: str(self.folder)},
                 dont_filter=True,
             )
 
@@ -89,3 +137,15 @@ class ReplaySpider(ArticleSpider):
             fetched_at_known=False,
             content_type=context.content_type,
         )
+
+    def article_failed(self, failure: Failure) -> Iterator[Rejection]:
+        """A page `SavedPageHandler` refused is rejected with the handler's stage and reason
+        (`page_too_large` as the parser would say it); any other failure as every spider's."""
+        refused = failure.value
+        request = getattr(failure, "request", None)
+        if not isinstance(refused, Refused) or request is None:
+            yield from super().article_failed(failure)
+            return
+        self.count("pages_read")
+        url = request.cb_kwargs.get("meta", {}).get("url") or request.url
+        yield Rejection(url, refused.stage, refused.reason, refused.detail)

@@ -20,6 +20,7 @@ from pymongo import InsertOne, ReplaceOne, UpdateOne
 
 from finews_spider.normalize.identity import content_hash
 from finews_spider.normalize.securities import stock_codes
+from finews_spider.normalize.terms import search_terms
 from finews_spider.schema import article_schema
 
 Doc = dict[str, Any]
@@ -70,7 +71,17 @@ def prepare(item: Doc) -> Doc:
         if not isinstance(doc.get(name), str) or not doc[name]:
             raise UnsafeDocument(f"{name} must be a non-empty string, got {doc.get(name)!r}")
     check_keys(doc)
+    doc["search_terms"] = article_terms(doc)
     return doc
+
+
+def article_terms(doc: Doc) -> list[str]:
+    """The `search_terms` of a document: computed here only, so every write path (crawl,
+    replay, reparse, batch, resend) stores the terms of exactly the text it stores."""
+    title, body = doc.get("title"), doc.get("body_text")
+    return search_terms(
+        title if isinstance(title, str) else None, body if isinstance(body, str) else None
+    )
 
 
 def aware(value: datetime) -> datetime:
@@ -264,6 +275,11 @@ def plan_article(
         touch["$set"] = {**fields, "updated_at": seen_at}
         return Plan(item, "updated", UpdateOne(guard, touch))
     changes = merge_route_fields(stored, item) if same else {}
+    # A document stored before the terms existed (or by an older tokenizer) gets them now.
+    kept = item if same else stored
+    terms = kept["search_terms"] if same and "search_terms" in kept else article_terms(kept)
+    if terms != stored.get("search_terms"):
+        changes["search_terms"] = terms
     known = url in (stored.get("urls") or [])
     if not changes and known and last_seen == stored_last_seen:
         return Plan(item, "unchanged", None)

@@ -1,6 +1,6 @@
 """Writes that could not be stored, kept as JSON Lines so nothing is lost.
 
-One line per op: ``{"kind": "article"|"reject"|"page", "seen_at": …, "doc": …}`` in MongoDB
+One line per op: ``{"kind": "article"|"reject"|"page"|"run", "seen_at": …, "doc": …}`` in MongoDB
 relaxed Extended JSON: datetimes are ``{"$date": "<ISO 8601>"}``, bytes
 ``{"$binary": {"base64": …}}``, so a line reads back exactly as it was written.
 """
@@ -18,15 +18,16 @@ from bson import json_util
 from bson.json_util import JSONMode, JSONOptions
 
 Doc = dict[str, Any]
-Kind = Literal["article", "reject", "page"]
-KINDS: tuple[Kind, ...] = ("article", "reject", "page")
+Kind = Literal["article", "reject", "page", "run"]
+KINDS: tuple[Kind, ...] = ("article", "reject", "page", "run")
 
 _JSON = JSONOptions(json_mode=JSONMode.RELAXED, tz_aware=True, tzinfo=UTC)
 
 
 @dataclass
 class Pending:
-    """One write waiting in the buffer: an article item, a rejection dict or a raw page."""
+    """One write waiting in the buffer: an article item, a rejection dict, a raw page or a
+    run's ledger record."""
 
     kind: Kind
     doc: Doc

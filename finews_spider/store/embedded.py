@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -28,11 +30,18 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no data-dir lock
     fcntl = None  # type: ignore[assignment]
 
+logger = logging.getLogger(__name__)
+
 INSTALL_HINT = (
     "SecantusDB (the embedded store) is not installed: install the `embedded` extra "
     "(pip install 'finews[embedded]') or set MONGO_URI to a MongoDB server"
 )
 _LISTENING = re.compile(rb"listening on (\S+):(\d+)")
+#: the lock file's line (`_write_lock_info`)
+_HOLDER = re.compile(
+    r"finews pid (?P<owner>\d+)(?: \(started (?P<started>[\d?]+)\))?, "
+    r"secantusd-py pid (?P<server>\d+)"
+)
 # An explicit (empty) config file stops secantusd-py from picking up ./secantusd.toml,
 # ~/.secantus/… or /etc/secantus/… and behaving differently on another machine.
 _CONFIG_TEXT = "# written by finews: the embedded server takes its settings from flags\n"
@@ -188,18 +197,51 @@ class EmbeddedServer:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 400).decode("utf-8", "replace").strip() or "unknown process"
-            os.close(fd)
-            raise StoreLocked(
-                f"{self.data_dir} is in use ({holder}); stop that process, connect to it with "
-                "MONGO_URI, or set FINEWS_HOME to another directory"
-            ) from None
+            holder = os.pread(fd, 400, 0).decode("utf-8", "replace").strip()
+            if not self._stop_orphan(holder) or not _flock_within(fd, self.stop_timeout):
+                os.close(fd)
+                raise StoreLocked(
+                    f"{self.data_dir} is in use ({holder or 'unknown process'}); stop that "
+                    "process, connect to it with MONGO_URI, or set FINEWS_HOME to another "
+                    "directory"
+                ) from None
         self._lock_fd = fd
+
+    def _stop_orphan(self, holder: str) -> bool:
+        """Stop the server a killed finews left running on this data directory (its owner
+        is gone, so nobody else would); False when the holder is alive or not an orphan.
+        The server is identified by its command line naming this data directory, so a
+        reused process id is never signalled."""
+        match = _HOLDER.search(holder)
+        if match is None:
+            return False
+        owner, started, server = int(match["owner"]), match["started"], int(match["server"])
+        if _alive(owner, started) or not _serves(server, self.data_dir):
+            return False
+        logger.warning(
+            "stopping the embedded server (pid %d) a killed finews (pid %d) left running on %s",
+            server,
+            owner,
+            self.data_dir,
+        )
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server, signal.SIGTERM)  # it flushes and closes its storage
+        deadline = time.monotonic() + self.stop_timeout
+        while _serves(server, self.data_dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _serves(server, self.data_dir):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(server, signal.SIGKILL)
+        return True
 
     def _write_lock_info(self) -> None:
         if self._lock_fd is None or self._proc is None:
             return
-        info = f"finews pid {os.getpid()}, secantusd-py pid {self._proc.pid}, {self.uri}\n"
+        started = _start_time(os.getpid()) or "?"
+        info = (
+            f"finews pid {os.getpid()} (started {started}), "
+            f"secantusd-py pid {self._proc.pid}, {self.uri}\n"
+        )
         os.ftruncate(self._lock_fd, 0)
         os.pwrite(self._lock_fd, info.encode(), 0)
 
@@ -207,6 +249,49 @@ class EmbeddedServer:
         fd, self._lock_fd = self._lock_fd, None
         if fd is not None:
             os.close(fd)  # closing the descriptor releases the flock
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), to tell a reused pid."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat_line.rsplit(")", 1)[1].split()[19]
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    now = _start_time(pid)
+    return started in (None, "?") or now is None or now == started
+
+
+def _serves(pid: int, data_dir: Path) -> bool:
+    """Whether `pid` is a running secantusd-py on `data_dir` (not a zombie, not a reused id)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z" and os.fsencode(data_dir) in cmdline
+
+
+def _flock_within(fd: int, seconds: float) -> bool:
+    """The lock once the stopped orphan has let it go (it holds it until it exits)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, WriteConcern
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
 
@@ -25,6 +26,22 @@ PAGES = "pages"
 RUNS = "runs"
 
 _NAMESPACE_EXISTS = 48
+#: Unauthorized, and what some servers answer for a command the role lacks
+_UNAUTHORIZED = (13, 8000)
+
+logger = logging.getLogger(__name__)
+
+
+def default_appname(purpose: str = "") -> str:
+    """What the server's logs, currentOp and profiler show for this client."""
+    from finews_spider import version
+
+    return f"finews/{version()}" + (f" {purpose}" if purpose else "")
+
+
+#: Chinese keyword search (finews_spider.analysis.search). Not made on SecantusDB, whose
+#: multikey index upkeep cuts its insert rate about 25-fold; search still answers there, by scan.
+SEARCH_INDEX = IndexModel([("search_terms", ASCENDING)], name="search_terms")
 
 _INDEXES: dict[str, list[IndexModel]] = {
     ARTICLES: [
@@ -40,6 +57,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("stocks.secid", ASCENDING)], name="stocks_secid"),
         IndexModel([("info_code", ASCENDING)], name="info_code"),
         IndexModel([("urls", ASCENDING)], name="urls"),
+        SEARCH_INDEX,
     ],
     "securities": [
         IndexModel([("code", ASCENDING)], name="code"),
@@ -72,8 +90,30 @@ def write_concern_options(value: str | None = None) -> dict[str, Any]:
     return {"w": int(value) if value.isdigit() else value}
 
 
+async def is_secantus(client: AsyncMongoClient[Doc]) -> bool:
+    """Whether the server is SecantusDB (the embedded store, or `finews serve`)."""
+    try:
+        info = await client.admin.command("buildInfo")
+    except PyMongoError:
+        return False
+    return "secantusVersion" in info
+
+
+def journaled(db: AsyncDatabase[Doc]) -> AsyncDatabase[Doc]:
+    """`db` whose writes are acknowledged once journaled (j: true). SecantusDB does not sync
+    its journal on commit by default: an acknowledged write was lost when it was killed."""
+    concern = db.write_concern.document
+    if concern.get("w") == 0:
+        return db  # unacknowledged on purpose: nothing to journal
+    return db.with_options(write_concern=WriteConcern(**{**concern, "j": True}))
+
+
 async def connect(
-    uri: str, *, timeout_s: float = 5.0, write_concern: str | None = None
+    uri: str,
+    *,
+    timeout_s: float = 5.0,
+    write_concern: str | None = None,
+    appname: str | None = None,
 ) -> AsyncMongoClient[Doc]:
     """A client that has answered `ping`, or StoreUnavailable naming the redacted URI.
 
@@ -85,6 +125,7 @@ async def connect(
         tz_aware=True,
         serverSelectionTimeoutMS=ms,
         connectTimeoutMS=ms,
+        appname=appname or default_appname(),
         **write_concern_options(write_concern),
     )
     try:
@@ -98,30 +139,69 @@ async def connect(
     return client
 
 
-async def ensure_collections(db: AsyncDatabase[Doc]) -> None:
-    """Create the collections and indexes; the articles validator always follows the contract."""
+async def ensure_collections(
+    db: AsyncDatabase[Doc], *, admin: bool = False, search_index: bool | None = None
+) -> list[str]:
+    """Make the collections, the articles validator and the indexes what the contract says,
+    changing only what differs; returns what was changed.
+
+    A crawler's user needs only the readWrite role: it creates what is missing (readWrite
+    may) and leaves the rest alone. A validator that differs needs `collMod` (dbAdmin):
+    without it, a crawl warns and goes on with the old validator, and `finews init-db`
+    (`admin=True`: a refusal is an error) applies it. `search_index`: whether to make the
+    search-terms index (None: on every server but SecantusDB, see SEARCH_INDEX)."""
+    if search_index is None:
+        search_index = not await is_secantus(db.client)
     validation = {
         "validator": mongo_validator(),
         "validationLevel": "strict",
         "validationAction": "error",
     }
-    existing = set(await db.list_collection_names())
+    changed: list[str] = []
+    existing = {c["name"]: c.get("options", {}) async for c in await db.list_collections()}
     for name, indexes in _INDEXES.items():
-        options = validation if name == ARTICLES else {}
-        exists = name in existing
-        if not exists:
+        wanted = validation if name == ARTICLES else {}
+        if name not in existing:
             try:
-                await db.create_collection(name, **options)
+                await db.create_collection(name, **wanted)
+                changed.append(f"created {name}")
             except CollectionInvalid:
-                exists = True  # another crawl created it since the listing
+                existing[name] = {}  # another crawl created it since the listing
             except OperationFailure as exc:
                 if exc.code != _NAMESPACE_EXISTS:
                     raise
-                exists = True
-        if exists and options:
-            await db.command("collMod", name, **options)
+                existing[name] = {}
+        if name in existing and any(existing[name].get(k) != v for k, v in wanted.items()):
+            try:
+                await db.command("collMod", name, **wanted)
+                changed.append(f"validator of {name}")
+            except OperationFailure as exc:
+                if admin or exc.code not in _UNAUTHORIZED:
+                    raise
+                logger.warning(
+                    "the %s validator differs from the contract and this user may not change "
+                    "it (collMod needs dbAdmin): run `finews init-db` as an administrator",
+                    name,
+                )
+        if not search_index:
+            indexes = [i for i in indexes if i is not SEARCH_INDEX]
         if indexes:
-            await db[name].create_indexes(indexes)
+            present = await db[name].index_information()
+            missing = [i for i in indexes if not _has_index(present, i)]
+            if missing:
+                await db[name].create_indexes(missing)
+                changed += [f"index {name}.{i.document['name']}" for i in missing]
+    return changed
+
+
+def _has_index(present: dict[str, Any], index: IndexModel) -> bool:
+    spec = index.document
+    found = present.get(spec["name"])
+    return (
+        found is not None
+        and [tuple(k) for k in found["key"]] == list(spec["key"].items())
+        and bool(found.get("unique")) == bool(spec.get("unique"))
+    )
 
 
 @dataclass
@@ -142,7 +222,12 @@ class OpenStore:
 
 
 async def open_store(
-    config: StoreConfig, *, timeout_s: float = 5.0, write_concern: str | None = None
+    config: StoreConfig,
+    *,
+    timeout_s: float = 5.0,
+    write_concern: str | None = None,
+    appname: str | None = None,
+    setup: bool = True,
 ) -> OpenStore:
     """Connect to `config.uri`, or start the embedded server when there is none; then
     ensure the collections. Raises StoreUnavailable / EmbeddedUnavailable / StoreLocked."""
@@ -153,9 +238,14 @@ async def open_store(
         if uri is None:
             server = EmbeddedServer(config.home)
             uri = await asyncio.to_thread(server.start)
-        client = await connect(uri, timeout_s=timeout_s, write_concern=write_concern)
+        client = await connect(
+            uri, timeout_s=timeout_s, write_concern=write_concern, appname=appname
+        )
         db = client[config.database]
-        await ensure_collections(db)
+        if server is not None or await is_secantus(client):
+            db = journaled(db)
+        if setup:
+            await ensure_collections(db)
     except BaseException:
         if client is not None:
             await client.close()

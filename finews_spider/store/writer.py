@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bson import Binary
-from pymongo import UpdateOne
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, ConnectionFailure
 
@@ -33,7 +33,7 @@ from finews_spider.store import securities
 from finews_spider.store.articles import ArticleOp, Plan, UnsafeDocument, plan_article, prepare
 from finews_spider.store.config import resolve_config
 from finews_spider.store.deadletters import DeadLetterFile, Pending
-from finews_spider.store.setup import ARTICLE_VERSIONS, ARTICLES, PAGES, REJECTS
+from finews_spider.store.setup import ARTICLE_VERSIONS, ARTICLES, PAGES, REJECTS, RUNS
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,8 @@ class WriteCounts:
     rejects: int = 0
     pages_stored: int = 0
     pages_unchanged: int = 0
-    dead_lettered: int = 0  # writes of every kind (articles, rejects, pages)
+    runs: int = 0  # run ledger records written to `runs`
+    dead_lettered: int = 0  # writes of every kind (articles, rejects, pages, runs)
     dead_lettered_articles: int = 0  # article items among them: the ledger's share
     retries: int = 0
 
@@ -115,6 +116,8 @@ class ArticleWriter:
         self._closing = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self._down_at: float | None = None
+        #: resolved when the next background write ends (one future shared by all waiters)
+        self._written: asyncio.Future[None] | None = None
 
     @property
     def dead_letter_path(self) -> Path | None:
@@ -163,12 +166,20 @@ class ArticleWriter:
         if self._due():
             self._start_flush()
 
+    async def add_run(self, record: Doc) -> None:
+        """Buffer a run's ledger record (for `runs`), dead-lettered like any write when the
+        store cannot take it."""
+        self._append(Pending("run", record, utcnow()))
+        await self._flush_if_due()
+
     async def add_pending(self, pending: Pending) -> None:
         """Re-add a dead letter."""
         if pending.kind == "article":
             await self.add(pending.doc, seen_at=pending.seen_at)
         elif pending.kind == "reject":
             await self.add_rejection(Rejection(**pending.doc), seen_at=pending.seen_at)
+        elif pending.kind == "run":
+            await self.add_run(pending.doc)
         else:
             doc = pending.doc
             self.add_page(
@@ -218,8 +229,12 @@ class ArticleWriter:
         if self._due():
             await self.flush()
         while len(self._tasks) > self.max_queued:
-            # the store is behind: wait for the oldest batch instead of queueing more
-            await asyncio.wait(list(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+            # The store is behind: wait for a batch to be written instead of queueing more,
+            # on one future all waiters share (asyncio.wait over the queued tasks costs each
+            # waiter a callback per queued task every time a batch ends).
+            if self._written is None or self._written.done():
+                self._written = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._written)
 
     async def _tick(self) -> None:
         interval = max(self.flush_seconds / 4, 0.05)
@@ -237,6 +252,9 @@ class ArticleWriter:
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        written, self._written = self._written, None
+        if written is not None and not written.done():
+            written.set_result(None)
         if not task.cancelled() and task.exception() is not None:
             logger.error("store write failed", exc_info=task.exception())
 
@@ -252,11 +270,13 @@ class ArticleWriter:
         articles = [p for p in batch if p.kind == "article"]
         rejects = [p for p in batch if p.kind == "reject"]
         pages = [p for p in batch if p.kind == "page"]
+        runs = [p for p in batch if p.kind == "run"]
         for wave in _waves(articles):
             rejects += await self._write_articles(wave)
         for kind, items, write in (
             ("rejects", rejects, self._write_rejects),
             ("pages", pages, self._write_pages),
+            ("runs", runs, self._write_runs),
         ):
             if not items:
                 continue
@@ -304,9 +324,7 @@ class ArticleWriter:
         stored = await self._find(ARTICLES, [p.doc["_id"] for p in pending])
         earlier = await self._earlier_hashes(pending, stored)
         plans = [self._plan(p, stored.get(p.doc["_id"]), earlier) for p in pending]
-        archives = [plan.archive for plan in plans if plan.archive is not None]
-        if archives:  # before the replace, so a crash in between loses no version
-            await self._bulk(ARTICLE_VERSIONS, [_archive_op(doc) for doc in archives])
+        pending, plans = await self._archive(pending, plans, refusals)
         with_op = [(p, plan) for p, plan in zip(pending, plans, strict=True) if plan.op]
         ops: list[ArticleOp] = [plan.op for _, plan in with_op if plan.op is not None]
         matched, errors = await self._bulk(ARTICLES, ops)
@@ -350,6 +368,30 @@ class ArticleWriter:
                 self._count(p.outcome or plan.outcome)
         return again
 
+    async def _archive(
+        self, pending: list[Pending], plans: list[Plan], refusals: list[Pending]
+    ) -> tuple[list[Pending], list[Plan]]:
+        """Archive the previous versions before their replace (a crash in between loses no
+        version). An item whose archive the store refuses is not replaced: it becomes a
+        reject (stage store) and the stored version stays. Returns the items to write."""
+        indexed = [i for i, plan in enumerate(plans) if plan.archive is not None]
+        if not indexed:
+            return pending, plans
+        archives = [a for i in indexed if (a := plans[i].archive) is not None]
+        _, errors = await self._bulk(ARTICLE_VERSIONS, [_archive_op(a) for a in archives])
+        refused: set[int] = set()
+        for error in errors:
+            if error.get("code") == _DUPLICATE_KEY and _on_id(error):
+                continue  # archived by another writer meanwhile: the version is kept
+            index = indexed[int(error["index"])]
+            refused.add(index)
+            message = f"the previous version could not be archived: {_server_message(error)}"
+            refusals.append(self._refuse(pending[index], message, reason="archive_refused"))
+        if not refused:
+            return pending, plans
+        keep = [i for i in range(len(pending)) if i not in refused]
+        return [pending[i] for i in keep], [plans[i] for i in keep]
+
     async def _earlier_hashes(
         self, pending: list[Pending], stored: dict[str, Doc]
     ) -> set[tuple[str, str]]:
@@ -388,7 +430,7 @@ class ArticleWriter:
     def _count(self, outcome: str) -> None:
         setattr(self.counts, outcome, getattr(self.counts, outcome) + 1)
 
-    def _refuse(self, p: Pending, message: str) -> Pending:
+    def _refuse(self, p: Pending, message: str, reason: str = "store_refused") -> Pending:
         """An article the store will not take becomes a reject (stage store), never nothing."""
         doc = p.doc
         logger.warning("store refused article %s: %s", doc.get("_id"), message[:300])
@@ -396,7 +438,7 @@ class ArticleWriter:
         rejection = Rejection(
             url=str(doc.get("url") or doc.get("_id") or "(no url)"),
             stage="store",
-            reason="store_refused",
+            reason=reason,
             detail=message[:2000],
             excerpt=str(doc.get("body_text") or doc.get("title") or "")[:500],
             page_kind=page_kind if isinstance(page_kind, str) else None,
@@ -457,6 +499,14 @@ class ArticleWriter:
             self._dead_letter([kept[i] for i in sorted(failed)], _server_message(errors[0]))
         self.counts.pages_unchanged += unchanged
         self.counts.pages_stored += len(kept) - unchanged - len(failed)
+
+    async def _write_runs(self, items: list[Pending]) -> None:
+        ops = [ReplaceOne({"_id": p.doc["_id"]}, p.doc, upsert=True) for p in items]
+        _, errors = await self._bulk(RUNS, ops)
+        failed = sorted({int(e["index"]) for e in errors})
+        if failed:
+            self._dead_letter([items[i] for i in failed], _server_message(errors[0]))
+        self.counts.runs += len(items) - len(failed)
 
     # -- database calls, retries, dead letters --------------------------------------------
 

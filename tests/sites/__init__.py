@@ -31,11 +31,12 @@ from .jekyll import (
     render_site,
 )
 from .loopback import FIXTURE_POSTS, LoopbackSite, default_posts_dir
-from .samples import SAMPLE_POSTS, post_source, write_sample_posts
+from .samples import CATEGORYLESS_POST, SAMPLE_POSTS, post_source, write_sample_posts
 from .server import Fault, Hit, LoopbackServer, Response
 
 __all__ = [
     "BUNDLED_LAYOUTS",
+    "CATEGORYLESS_POST",
     "CORPUS_SITE",
     "DEFAULT_ROBOTS",
     "FIXTURE_POSTS",
@@ -62,7 +63,8 @@ __all__ = [
 @pytest.fixture
 def loopback_site(tmp_path: Path) -> Iterator[LoopbackSite]:
     """A running LoopbackSite over the project's post fixtures (``fixtures/finews_source/``),
-    or over the sample posts while that folder has no posts. Fresh per test: empty access
-    log, no faults."""
+    or over the sample posts while that folder has no posts, plus a post without categories
+    (`CATEGORYLESS_POST`). Fresh per test: empty access log, no faults."""
     with LoopbackSite(default_posts_dir(tmp_path)) as site:
+        site.add_post(*CATEGORYLESS_POST)
         yield site

@@ -20,6 +20,19 @@ URL shapes (all on the loopback host):
   "data": {"infoCode": "...", "text": "<body HTML>"}}``; an unknown id gives HTTP 404 with
   ``{"code": 404, "message": "not found", "data": null}``.
 - ``/html_News/NewsShare.html?infoCode=<infoCode>``: the JavaScript shell (no article text).
+- ``/search/jsonp?cb=<callback>&param=<JSON>``: the search API ("News about one security"):
+  the posts with an article id whose title or body HTML contains the keyword (so a code in a
+  chart widget or tag matches), newest first, paged by ``pageIndex``/``pageSize``, as JSONP::
+
+      cb({"code": 0, "msg": "", "hitsTotal": 1,
+          "result": {"cmsArticleWebOld": {"total": 1, "list": [
+              {"date": "2022-03-03 16:39:57", "title": "<em>贵州茅台</em>…", "content": "…",
+               "mediaName": "经济参考网", "url": "http://finance.eastmoney.com/a/<id>.html"}]}}})
+
+  Record URLs name the real host, as the API does (crawls read the page at their base_url).
+  A keyword matching no post answers with user accounts only (``passportWeb``), as the API
+  does for a name, or, for a keyword of digits, with no records at all. A missing ``cb`` or
+  unreadable ``param`` gives HTTP 400.
 
 Times are the post's front-matter wall time in Beijing (`Post.published`): what the outlet
 published. For a post dated without an offset that differs from what the Jekyll page shows
@@ -30,6 +43,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,6 +55,7 @@ __all__ = [
     "newsshare_list",
     "newsshare_shell",
     "newsshare_text",
+    "search_answer",
 ]
 
 MAX_PAGE_SIZE = 100
@@ -153,3 +168,55 @@ $.getJSON("../NewsData/GetNewsText.do?id=" + encodeURIComponent(infoCode), funct
 </html>
 """
     return page.encode("utf-8")
+
+
+def _highlight(text: str, keyword: str) -> str:
+    e = html.escape
+    return f"<em>{e(keyword)}</em>".join(e(part) for part in text.split(keyword))
+
+
+def _snippet(post: Post, keyword: str, width: int = 60) -> str:
+    text = " ".join(re.sub(r"<[^>]+>", " ", post.body_html).split())
+    at = max(0, text.find(keyword) - width // 2) if keyword in text else 0
+    return _highlight(text[at : at + width], keyword)
+
+
+def search_answer(posts: list[Post], query: dict[str, list[str]]) -> tuple[int, bytes]:
+    callback = (query.get("cb") or [""])[0]
+    try:
+        if not re.fullmatch(r"[\w$.]+", callback):
+            raise ValueError("cb")
+        param = json.loads((query.get("param") or [""])[0])
+        keyword = str(param["keyword"]).strip()
+        paging = param["param"]["cmsArticleWebOld"]
+        page_index, page_size = int(paging["pageIndex"]), int(paging["pageSize"])
+        if not keyword or page_index < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError("paging")
+    except (ValueError, KeyError, TypeError) as exc:
+        return 400, _json({"code": 400, "msg": f"bad request: {exc}"})
+    hits: dict[str, Post] = {}
+    for post in sorted(posts, key=lambda p: p.published, reverse=True):
+        named = keyword in post.title or keyword in post.body_html
+        if post.article_id and post.article_id not in hits and named:
+            hits[post.article_id] = post
+    items = list(hits.values())
+    if items:
+        start = (page_index - 1) * page_size
+        records = [
+            {
+                "date": p.published.strftime("%Y-%m-%d %H:%M:%S"),
+                "title": _highlight(p.title, keyword),
+                "content": _snippet(p, keyword),
+                "mediaName": p.outlet or "",
+                "url": f"http://finance.eastmoney.com/a/{p.article_id}.html",
+                "image": "",
+            }
+            for p in items[start : start + page_size]
+        ]
+        result: dict[str, Any] = {"cmsArticleWebOld": {"total": len(items), "list": records}}
+    elif keyword.isdigit():
+        result = {}
+    else:
+        result = {"passportWeb": [{"uid": "1234567890", "alias": keyword, "fans": 0}]}
+    data = {"code": 0, "msg": "", "hitsTotal": len(items), "result": result}
+    return 200, callback.encode() + b"(" + _json(data) + b")"

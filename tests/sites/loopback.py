@@ -7,6 +7,7 @@ Sections (one host, told apart by path):
   ``/feed.xml``, ``/robots.txt``, posts at ``/<cat>/<yyyy>/<mm>/<dd>/<slug>.html``. Like
   GitHub Pages, ``/x`` also serves ``/x.html`` and ``/dir`` redirects (301) to ``/dir/``.
 - Eastmoney: ``/a/<id>.html`` and ``/news/<column>,<id>.html``.
+- Eastmoney search API: ``/search/jsonp?cb=…&param=…`` (JSONP).
 - NewsShare: ``/NewsData/GetNewsList.do``, ``/NewsData/GetNewsText.do?id=<infoCode>``,
   ``/html_News/NewsShare.html?infoCode=<infoCode>`` (see eastmoney.py for the JSON shapes).
 
@@ -187,6 +188,10 @@ class LoopbackSite:
         query = urlencode({"pageIndex": page_index, "pageSize": page_size})
         return self.url(f"/NewsData/GetNewsList.do?{query}")
 
+    def search_url(self) -> str:
+        """The search API endpoint (`-a search_url=`)."""
+        return self.url("/search/jsonp")
+
     def newsshare_text_url(self, info_code: str) -> str:
         return self.url(f"/NewsData/GetNewsText.do?id={quote(info_code)}")
 
@@ -206,7 +211,8 @@ class LoopbackSite:
         return self.server.hits(path)
 
     def fail(self, path: str, **fault: Any) -> None:
-        """``fail(path, status=…, retry_after=…, delay=…, truncate=True, reset=True, times=…)``"""
+        """``fail(path, status=…, retry_after=…, location=…, delay=…, truncate=True, reset=True,
+        times=…)``"""
         self.server.fail(path, **fault)
 
     def clear_faults(self, path: str | None = None) -> None:
@@ -241,6 +247,9 @@ class LoopbackSite:
         elif path == "/NewsData/GetNewsText.do":
             status, body = eastmoney.newsshare_text(site.posts, (query.get("id") or [""])[0])
             return Response(status, body, _JSON)
+        elif path == "/search/jsonp":
+            status, body = eastmoney.search_answer(site.posts, query)
+            return Response(status, body, "application/javascript; charset=utf-8")
         elif path == "/html_News/NewsShare.html":
             return Response(200, eastmoney.newsshare_shell((query.get("infoCode") or [""])[0]))
         return Response(404, b"<html><body><h1>404 Not Found</h1></body></html>\n")

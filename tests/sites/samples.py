@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["SAMPLE_POSTS", "post_source", "write_sample_posts"]
+__all__ = ["CATEGORYLESS_POST", "SAMPLE_POSTS", "post_source", "write_sample_posts"]
 
 _WIDGET = (
     '<p style="display:none;height:1px;overflow:hidden;"><br /></p><!-- EM_StockImg_Start -->'
@@ -25,7 +25,7 @@ def post_source(
     *,
     title: str,
     date: str,
-    category: str,
+    category: str | None,
     tag: str,
     body: str,
     source_link: str | None,
@@ -38,7 +38,7 @@ def post_source(
         "layout: post",
         f'title: "{title}"',
         f"date: {date}",
-        f"categories: {category}",
+        *([f"categories: {category}"] if category is not None else []),
         f"tags: {tag}",
         "---",
     ]
@@ -110,6 +110,22 @@ SAMPLE_POSTS: dict[str, str] = {
         source_link="http://finance.eastmoney.com/news/11060,202112081234567893.html",
     ),
 }
+
+
+#: A post without categories: Jekyll publishes it at /<yyyy>/<mm>/<dd>/<slug>.html, the form
+#: of 3 of the 20 real posts on the mirror. The loopback site serves it beside the fixtures.
+CATEGORYLESS_POST: tuple[str, str] = (
+    "2024-03-04-202403042987000004.md",
+    post_source(
+        title="多地出台措施稳定外贸 一季度出口订单回暖",
+        date="2024-03-04 15:20:00 +0800",
+        category=None,
+        tag="东财滚动新闻",
+        body="<p>多地近日出台稳外贸措施，一季度出口订单明显回暖。</p>"
+        '<p class="em_media">（文章来源：新华社）</p>',
+        source_link="http://finance.eastmoney.com/a/202403042987000004.html",
+    ),
+)
 
 
 def write_sample_posts(folder: Path) -> list[Path]:

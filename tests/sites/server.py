@@ -4,6 +4,7 @@
 (HTTP/1.1, keep-alive, Content-Length always set). Per-path faults, set with `fail()`:
 
 - ``status=N`` (with ``retry_after=`` for 429/503): answer N instead of the page;
+- ``status=3xx, location=URL``: a redirect to URL (anywhere: another port, another host);
 - ``delay=S``: wait S seconds before answering (bounded by `MAX_DELAY`; a stop cuts it short);
 - ``truncate=True``: announce the full Content-Length, send half the body, close;
 - ``reset=True``: send the headers and half the body, then reset the connection (RST);
@@ -61,6 +62,7 @@ class Fault:
     truncate: bool = False
     reset: bool = False
     retry_after: str | None = None
+    location: str | None = None
     body: bytes | None = None
     times: int | None = None  # requests left; None = every request
 
@@ -103,6 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
         fault = loopback._take_fault(self.path)
         if fault is not None and fault.status is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            if fault.location is not None:
+                headers["Location"] = fault.location
             body = fault.body if fault.body is not None else _error_page(fault.status)
             response = Response(fault.status, body, headers=headers)
         elif self.command not in ("GET", "HEAD"):
@@ -268,6 +272,7 @@ class LoopbackServer:
         truncate: bool = False,
         reset: bool = False,
         retry_after: int | str | None = None,
+        location: str | None = None,
         body: bytes | None = None,
         times: int | None = None,
     ) -> None:
@@ -278,6 +283,8 @@ class LoopbackServer:
             raise ValueError(f"status {status} is not an HTTP status")
         if not 0 <= delay <= MAX_DELAY:
             raise ValueError(f"delay must be between 0 and {MAX_DELAY} seconds")
+        if location is not None and (status is None or not 300 <= status <= 399):
+            raise ValueError("location= goes with a 3xx status")
         if truncate and reset:
             raise ValueError("truncate or reset, not both")
         if times is not None and times < 1:
@@ -288,6 +295,7 @@ class LoopbackServer:
             truncate=truncate,
             reset=reset,
             retry_after=None if retry_after is None else str(retry_after),
+            location=location,
             body=body,
             times=times,
         )
