@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -261,7 +262,8 @@ def test_a_page_nobody_accounts_for_fails_the_run(tmp_path: Path) -> None:
     feed = _Feed(writer, store_pages=False)
     asyncio.run(feed.take([Outcome("file:///x.md", None, error="TypeError: boom")]))
     store = SimpleNamespace(uri="mongodb://127.0.0.1:1/")
-    result = _finish(feed, writer, store, "finished", 1.0)  # type: ignore[arg-type]
+    started = datetime.now(UTC)
+    result = _finish(feed, writer, store, "finished", 1.0, started)  # type: ignore[arg-type]
     assert not result.ok and result.errors == 1
     assert "balanced=NO" in result.line and "FAILED" in result.line
 
