@@ -98,7 +98,7 @@ def collect(
     plots.append(per_day)
 
     mentions = news.most_mentioned(limit=top, **kwargs)
-    labels = [f"{m.name or m.code} {m.code}" for m in mentions]
+    labels = [f"{m.name or m.code} {m.secid}" for m in mentions]  # 0.000001 is not 1.000001
     plots.append(
         Plot(
             "mentions",
