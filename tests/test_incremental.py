@@ -229,9 +229,10 @@ def test_every_permalink_form_is_followed_and_other_links_counted(
     with MongoClient(mongo_uri) as client:
         client.drop_database(mongo_db)
     loopback_site.clear_log()
-    narrowed = crawl(scrapy_run, loopback_site, "-a", "categories=kuaixun")
+    # the category page is /category/Kuaixun.html, the permalink /cailianshe/kuaixun/…
+    narrowed = crawl(scrapy_run, loopback_site, "-a", "categories=Kuaixun")
     assert narrowed.returncode == 0, narrowed.stderr[-3000:]
-    assert post_hits(loopback_site) == [several.url]
+    assert post_hits(loopback_site) == [several.url], narrowed.stderr[-6000:]
     assert (stat(narrowed, "finews/links/filtered") or 0) > 0
 
 

@@ -118,6 +118,9 @@ class EastmoneySpider(ArticleSpider):
         if answer.not_articles:
             self.count("search/not_articles", answer.not_articles)
         if not answer.records:
+            if page > 1:  # the previous page was full and this one ends the paging
+                self.count("search/end_of_results")
+                return
             kind = "foreign" if answer.other_types else "empty"
             self.count(f"search/{kind}")
             others = ", ".join(answer.other_types) or "no records"

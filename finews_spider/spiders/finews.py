@@ -49,13 +49,15 @@ class FinewsSpider(ArticleSpider):
         self.allowed_domains = [self.host]
         self.origin = origin(self.base_url)
         self.origins = {self.origin} if self.origin else set()
-        self.categories = {c.lower() for c in split_arg(categories)}
+        # The category page is named as the user wrote it; permalinks are matched lower-cased.
+        self.category_pages = sorted(set(split_arg(categories)))
+        self.categories = {c.lower() for c in self.category_pages}
         self.since = date.fromisoformat(since) if since else None
         self.refresh = flag(refresh)
         self._lists_seen: set[str] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        paths = [f"category/{c}.html" for c in sorted(self.categories)] or ["", "emnews/"]
+        paths = [f"category/{c}.html" for c in self.category_pages] or ["", "emnews/"]
         for path in [*paths, "feed.xml"]:
             request = self.list_request(urljoin(self.base_url, path))
             if request is not None:
