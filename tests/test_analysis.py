@@ -114,6 +114,16 @@ def test_role_counts_only_that_role(news: Articles, raw: list[dict]) -> None:
     assert all(r.articles == r.chart for r in rows)
 
 
+def test_most_mentioned_names_and_counts_each_role(news: Articles, raw: list[dict]) -> None:
+    rows = news.most_mentioned(limit=100)
+    for row in rows:
+        entries = [s for a in raw for s in a["stocks"] if s["secid"] == row.secid]
+        names = [s["name"] for s in entries if s["name"]]
+        assert row.name == (max(names) if names else None), row
+        for role, n in row.by_role.items():
+            assert n == sum(role in s["roles"] for s in entries), (row, role)
+
+
 def test_timeline_of_a_security(news: Articles, raw: list[dict]) -> None:
     rows = news.timeline(code="600519")
     days = sorted(

@@ -289,8 +289,11 @@ class Articles:
                     "code": {"$first": "$stocks.code"},
                     "name": {"$max": "$stocks.name"},
                     "articles": {"$sum": 1},
+                    # prefixed: the role `name` must not overwrite the group's `name`
                     **{
-                        role: {"$sum": {"$cond": [{"$in": [role, "$stocks.roles"]}, 1, 0]}}
+                        f"role_{role}": {
+                            "$sum": {"$cond": [{"$in": [role, "$stocks.roles"]}, 1, 0]}
+                        }
                         for role in stock_roles()
                     },
                 }
@@ -302,7 +305,11 @@ class Articles:
             raise ValueError("most_mentioned does not take text=; search first, then count")
         return [
             Mention(
-                r["_id"], r["code"], r.get("name"), r["articles"], {k: r[k] for k in stock_roles()}
+                r["_id"],
+                r["code"],
+                r.get("name"),
+                r["articles"],
+                {k: r[f"role_{k}"] for k in stock_roles()},
             )
             for r in self.db.articles.aggregate(pipeline)
         ]
