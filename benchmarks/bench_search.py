@@ -183,6 +183,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of N timings per query")
     parser.add_argument("--keep", help="embedded store directory to keep and reuse")
     parser.add_argument("--insert-n", type=int, default=0, help="insert-rate pair size")
+    parser.add_argument(
+        "--query", action="append", help="time only these queries (repeatable; default: all)"
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "search.json"))
     args = parser.parse_args()
 
@@ -222,7 +225,7 @@ def main() -> None:
                 raise SystemExit("the indexed search does not use the search index (no IXSCAN)")
         rows = []
         with Articles(uri, database) as news:
-            for query in QUERIES:
+            for query in args.query or QUERIES:
                 t_index, hits = timed(lambda q=query: news.search(q, limit=None), args.repeat)
                 t_scan, scanned = timed(
                     lambda q=query: news.search(q, limit=None, scan=True), args.repeat
