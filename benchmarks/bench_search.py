@@ -258,7 +258,7 @@ def main() -> None:
             "plan_stages": sorted(stages),
             "insert_docs_per_s": rates,
             "load_average": {k: [round(x, 2) for x in v] for k, v in loads.items()},
-            "median_speedup": statistics.median(ratios),
+            "median_speedup": round(statistics.median(ratios), 2),
             "min_speedup": min(ratios),
             "all_same_articles": all(r["same_articles"] for r in rows),
             "queries": rows,
