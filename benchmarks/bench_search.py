@@ -5,10 +5,16 @@ only how candidates are found differs (`scan=True`: a `$regex` scan of title and
 
 Generates N articles whose titles and bodies are random stretches of real text (the corpus
 under ../shared/corpus when present, else the project's fixtures), stores them with their
-terms in a fresh database (indexes as `ensure_collections` makes them), then times every
-query of the list both ways and checks both find the same articles. Not a test. Usage:
+terms in a fresh database made by `ensure_collections` without the search index, builds that
+index once after the load (timed apart: keeping a multikey index current per insert is what
+makes a bulk load slow), checks the indexed search really reads it (explain: IXSCAN), then
+times every query of the list both ways and checks both find the same articles. Not a test.
+
+`--insert-n M` also measures the insert rate of M articles into a fresh collection with and
+without the search index, side by side (0: skip). Usage:
 
     python benchmarks/bench_search.py [--n 100000] [--uri mongodb://…] [--repeat 3] [--keep DIR]
+        [--insert-n 2000]
 
 Without --uri (or MONGO_URI) it starts the embedded `secantusd-py` in a temporary directory
 (`--keep DIR`: in DIR, kept, and reused when it already holds the N articles; loading is the
@@ -26,15 +32,19 @@ import re
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pymongo import MongoClient
+from pymongo.collection import Collection
 
 from finews_spider.analysis import Articles
+from finews_spider.analysis.search import TextQuery
 from finews_spider.normalize.terms import search_terms
 from finews_spider.store import EmbeddedServer, connect, ensure_collections
+from finews_spider.store.setup import SEARCH_INDEX
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "posts"
@@ -65,38 +75,96 @@ def source_text() -> str:
     return re.sub(r"\s+", "", text)
 
 
-def make_docs(n: int, seed: int = 7) -> list[dict[str, Any]]:
+def make_docs(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """Article i depends only on (seed, i < n); generated lazily (100,000 term lists at once
+    take gigabytes)."""
     rng = random.Random(seed)
     text = source_text()
     start = datetime(2021, 1, 1, tzinfo=UTC)
-    docs = []
     for i in range(n):
         at = rng.randrange(0, len(text) - 2000)
         body = text[at : at + rng.randrange(300, 1500)]
         title_at = rng.randrange(0, len(text) - 40)
         title = text[title_at : title_at + rng.randrange(12, 30)]
-        docs.append(
-            {
-                "_id": str(202101010000000000 + i),
-                "title": title,
-                "published_at": start + timedelta(minutes=7 * i),
-                "outlet": rng.choice(["经济参考网", "证券时报", "财联社", None]),
-                "body_text": body,
-                "stocks": [],
-                "stock_codes": [],
-                "search_terms": search_terms(title, body),
-            }
-        )
-    return docs
+        yield {
+            "_id": str(202101010000000000 + i),
+            "title": title,
+            "published_at": start + timedelta(minutes=7 * i),
+            "outlet": rng.choice(["经济参考网", "证券时报", "财联社", None]),
+            "body_text": body,
+            "stocks": [],
+            "stock_codes": [],
+            "search_terms": search_terms(title, body),
+        }
 
 
-async def prepare_db(uri: str, database: str) -> None:
+def batches(docs: Iterator[dict[str, Any]], size: int = 2000) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def prepare_db(uri: str, database: str, *, search_index: bool) -> None:
     client = await connect(uri)
     try:
         await client.drop_database(database)
-        await ensure_collections(client[database], search_index=True)
+        await ensure_collections(client[database], search_index=search_index)
     finally:
         await client.close()
+
+
+def load(coll: Collection[dict[str, Any]], n: int, every: int = 0) -> tuple[float, float]:
+    """Insert articles 0..n-1 (generated apart from the timing); (seconds inserting, mean
+    terms per article)."""
+    spent, terms, done = 0.0, 0, 0
+    for batch in batches(make_docs(n)):
+        terms += sum(len(d["search_terms"]) for d in batch)
+        started = time.perf_counter()
+        # Not contract-complete documents: only what search reads is generated.
+        coll.insert_many(batch, bypass_document_validation=True)
+        spent += time.perf_counter() - started
+        done += len(batch)
+        if every and done % every == 0:
+            print(f"  {done} articles, {done / spent:.0f} docs/s", flush=True)
+    return spent, terms / max(n, 1)
+
+
+def has_search_index(coll: Collection[dict[str, Any]]) -> bool:
+    return any(i.get("key", {}) == SEARCH_INDEX.document["key"] for i in coll.list_indexes())
+
+
+def plan_stages(plan: Any) -> set[str]:
+    """Every `stage` named anywhere in an explain answer."""
+    if isinstance(plan, dict):
+        found = {plan["stage"]} if isinstance(plan.get("stage"), str) else set()
+        return found.union(*(plan_stages(v) for v in plan.values()))
+    if isinstance(plan, list):
+        return set().union(*(plan_stages(v) for v in plan))
+    return set()
+
+
+def insert_rates(uri: str, n: int) -> dict[str, float]:
+    """Docs/s inserting the same n articles into a fresh collection without, then with,
+    the search index (the other indexes as `ensure_collections` makes them)."""
+    rates = {}
+    for with_index in (False, True):
+        database = "finews_bench_insert"
+        asyncio.run(prepare_db(uri, database, search_index=with_index))
+        with MongoClient(uri) as client:
+            spent, _ = load(client[database].articles, n)
+            client.drop_database(database)
+        rates["with_index" if with_index else "without_index"] = round(n / spent, 1)
+        print(
+            f"insert {n} articles {'with' if with_index else 'without'} the search index: "
+            f"{n / spent:.0f} docs/s",
+            flush=True,
+        )
+    return rates
 
 
 def timed(call: Any, repeat: int) -> tuple[float, Any]:
@@ -114,6 +182,10 @@ def main() -> None:
     parser.add_argument("--uri", default=os.environ.get("MONGO_URI"))
     parser.add_argument("--repeat", type=int, default=3, help="best of N timings per query")
     parser.add_argument("--keep", help="embedded store directory to keep and reuse")
+    parser.add_argument("--insert-n", type=int, default=0, help="insert-rate pair size")
+    parser.add_argument(
+        "--query", action="append", help="time only these queries (repeatable; default: all)"
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "search.json"))
     args = parser.parse_args()
 
@@ -125,26 +197,35 @@ def main() -> None:
         uri = server.start()
     database = "finews_bench_search"
     try:
-        docs = make_docs(args.n)
-        terms = sum(len(d["search_terms"]) for d in docs) / len(docs)
+        loads = {"before": os.getloadavg()}
+        rates = insert_rates(uri, args.insert_n) if args.insert_n else None
         with MongoClient(uri) as client:
-            loaded = client[database].articles.estimated_document_count() == args.n
-        load = 0.0
-        if not loaded:
-            asyncio.run(prepare_db(uri, database))
-            print(f"{args.n} articles, {terms:.0f} terms each on average; loading…", flush=True)
-            started = time.perf_counter()
-            with MongoClient(uri) as client:
-                coll = client[database].articles
-                for i in range(0, len(docs), 2000):
-                    # Not contract-complete documents: only what search reads is generated.
-                    coll.insert_many(docs[i : i + 2000], bypass_document_validation=True)
-            load = time.perf_counter() - started
-            print(f"loaded in {load:.0f}s ({args.n / load:.0f} docs/s)", flush=True)
-        del docs
+            coll = client[database].articles
+            loaded = coll.estimated_document_count() == args.n
+            load_s, build_s, terms = 0.0, None, None
+            if not loaded:
+                asyncio.run(prepare_db(uri, database, search_index=False))
+                print(f"loading {args.n} articles without the search index…", flush=True)
+                load_s, terms = load(coll, args.n, every=10_000)
+                print(
+                    f"loaded in {load_s:.0f}s ({args.n / load_s:.0f} docs/s), "
+                    f"{terms:.0f} terms each on average",
+                    flush=True,
+                )
+            if not has_search_index(coll):
+                print("building the search index…", flush=True)
+                started = time.perf_counter()
+                coll.create_indexes([SEARCH_INDEX])
+                build_s = time.perf_counter() - started
+                print(f"index built in {build_s:.1f}s", flush=True)
+            probe = TextQuery.parse(QUERIES[0])
+            stages = plan_stages(coll.find(probe.mongo()).explain())
+            print(f"indexed search plan: {sorted(stages)}", flush=True)
+            if "IXSCAN" not in stages:
+                raise SystemExit("the indexed search does not use the search index (no IXSCAN)")
         rows = []
         with Articles(uri, database) as news:
-            for query in QUERIES:
+            for query in args.query or QUERIES:
                 t_index, hits = timed(lambda q=query: news.search(q, limit=None), args.repeat)
                 t_scan, scanned = timed(
                     lambda q=query: news.search(q, limit=None, scan=True), args.repeat
@@ -166,12 +247,18 @@ def main() -> None:
                     f"regex {t_scan * 1000:8.1f} ms  {t_scan / t_index:6.1f}x  same={same}",
                     flush=True,
                 )
+        loads["after"] = os.getloadavg()
         ratios = [r["speedup"] for r in rows]
         summary = {
             "articles": args.n,
-            "terms_per_article": round(terms, 1),
-            "load_docs_per_s": round(args.n / load) if load else None,
-            "median_speedup": statistics.median(ratios),
+            "terms_per_article": round(terms, 1) if terms else None,
+            "load_s": round(load_s, 1) if load_s else None,
+            "load_docs_per_s": round(args.n / load_s) if load_s else None,
+            "index_build_s": round(build_s, 1) if build_s is not None else None,
+            "plan_stages": sorted(stages),
+            "insert_docs_per_s": rates,
+            "load_average": {k: [round(x, 2) for x in v] for k, v in loads.items()},
+            "median_speedup": round(statistics.median(ratios), 2),
             "min_speedup": min(ratios),
             "all_same_articles": all(r["same_articles"] for r in rows),
             "queries": rows,
@@ -179,7 +266,8 @@ def main() -> None:
         }
         print(
             f"median {summary['median_speedup']}x, min {summary['min_speedup']}x; "
-            f"same articles for every query: {summary['all_same_articles']}"
+            f"same articles for every query: {summary['all_same_articles']}; "
+            f"load average before {loads['before']}, after {loads['after']}"
         )
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(summary, ensure_ascii=False, indent=1), "utf-8")
