@@ -83,3 +83,27 @@ def test_routes_that_disagree_on_the_instant_make_one_version(
     for folder in folders:
         run = scrapy_run("crawl", "replay", "-a", f"path={folder}")
         assert run.returncode == 0 and "updated=0" in run.stderr, run.stderr[-3000:]
+
+
+def test_routes_merged_into_an_earlier_version_do_not_make_a_new_one_next_run(
+    scrapy_run: Run, mongo_uri: str, mongo_db: str
+) -> None:
+    """The duplicates group: one id served with two texts and three instants. Routes whose
+    instant was merged into a version that a newer text then archived are that version, seen
+    before: the second run over the same pages changes no article."""
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "hostile" / "duplicates"
+
+    def articles() -> dict[str, dict]:
+        with MongoClient(mongo_uri, tz_aware=True) as client:
+            docs = {d["_id"]: d for d in client[mongo_db].articles.find()}
+        for doc in docs.values():
+            doc.pop("last_seen_at")
+        return docs
+
+    first = scrapy_run("crawl", "replay", "-a", f"path={folder}")
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = articles()
+    again = scrapy_run("crawl", "replay", "-a", f"path={folder}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "articles new=0 updated=0 " in again.stderr, again.stderr[-3000:]
+    assert articles() == before

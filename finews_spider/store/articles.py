@@ -189,6 +189,18 @@ def reconcile_instant(item: Doc, stored: Doc) -> Doc | None:
     return merged
 
 
+def version_hashes(doc: Doc) -> set[str]:
+    """The content hashes a stored version stands for: its own, and that of its text at
+    each instant another route gave it (`published_at_routes`). A route merged into an
+    earlier version is then known as seen before, as the version itself is."""
+    hashes = {doc["content_hash"]} if doc.get("content_hash") else set()
+    for route in doc.get("published_at_routes") or []:
+        instant = route.get("published_at")
+        if isinstance(instant, datetime) and doc.get("title") and doc.get("body_text"):
+            hashes.add(content_hash(doc["title"], aware(instant), doc["body_text"]))
+    return hashes
+
+
 def _more_precise(new: Any, old: Any) -> bool:
     """An Eastmoney page header says `2024年03月05日 18:20`, the list or post says
     `18:20:31`: both routes hash alike (content_hash is to the minute) and the document
@@ -251,7 +263,8 @@ def plan_article(
     last_seen = max(stored_last_seen, seen_at)
     stale = seen_before or (replay and seen_at < aware(stored.get("updated_at") or seen_at))
     same = item["content_hash"] == stored.get("content_hash")
-    if not same and (reconciled := reconcile_instant(item, stored)) is not None:
+    # An earlier version's content (stale) only adds its URL, whatever its instant says.
+    if not same and not stale and (reconciled := reconcile_instant(item, stored)) is not None:
         item, same = reconciled, True
     if not same and not stale:
         doc = new_document(item, seen_at)

@@ -30,7 +30,14 @@ from pymongo.errors import BulkWriteError, ConnectionFailure
 
 from finews_spider.model import Rejection
 from finews_spider.store import securities
-from finews_spider.store.articles import ArticleOp, Plan, UnsafeDocument, plan_article, prepare
+from finews_spider.store.articles import (
+    ArticleOp,
+    Plan,
+    UnsafeDocument,
+    plan_article,
+    prepare,
+    version_hashes,
+)
 from finews_spider.store.config import resolve_config
 from finews_spider.store.deadletters import DeadLetterFile, Pending
 from finews_spider.store.setup import ARTICLE_VERSIONS, ARTICLES, PAGES, REJECTS, RUNS
@@ -409,14 +416,19 @@ class ArticleWriter:
             return set()
 
         async def run() -> set[tuple[str, str]]:
+            # Every archived version of these articles: a version also stands for the
+            # instants other routes gave its text (see version_hashes).
             cursor = self.db[ARTICLE_VERSIONS].find(
+                {"article_id": {"$in": list({d["_id"] for d in differing})}},
                 {
-                    "article_id": {"$in": [d["_id"] for d in differing]},
-                    "doc.content_hash": {"$in": [d["content_hash"] for d in differing]},
+                    "article_id": 1,
+                    "doc.content_hash": 1,
+                    "doc.title": 1,
+                    "doc.body_text": 1,
+                    "doc.published_at_routes": 1,
                 },
-                {"article_id": 1, "doc.content_hash": 1},
             )
-            return {(v["article_id"], v["doc"]["content_hash"]) async for v in cursor}
+            return {(v["article_id"], h) async for v in cursor for h in version_hashes(v["doc"])}
 
         return await self._retrying(run)
 
