@@ -270,3 +270,27 @@ def test_export_parquet_round_trip(
 def test_export_refuses_an_unknown_field(store: Store, home: Path, tmp_path: Path) -> None:
     run = finews(*store, home, "export", str(tmp_path / "x.jsonl"), "--fields", "title,nope")
     assert run.returncode == 2 and "unknown field 'nope'" in run.stderr
+
+
+def test_a_script_that_fails_without_close_leaves_no_embedded_server(tmp_path: Path) -> None:
+    """Articles() started the embedded store; the script raised before close(): the server
+    must stop with the interpreter, not hold FINEWS_HOME's lock as an orphan."""
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    script = (
+        "from finews_spider.analysis import Articles\n"
+        "news = Articles()\n"
+        "raise RuntimeError('the notebook cell failed')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
+    env["FINEWS_HOME"] = str(home)
+    run = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "the notebook cell failed" in run.stderr
+    assert (home / "db").is_dir()  # the embedded store was started
+    servers = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(home) not in servers

@@ -13,6 +13,7 @@ DataFrame whose datetime columns are tz-aware (UTC, or `tz=` of your choice).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
@@ -73,6 +74,8 @@ class Articles:
         if address is None:
             self.server = EmbeddedServer(self.config.home)
             address = self.server.start()
+            # A notebook or script that ends (or fails) without close() still stops it.
+            self._stop_at_exit = weakref.finalize(self, self.server.stop)
         self.client: MongoClient[Doc] = MongoClient(
             address, tz_aware=True, serverSelectionTimeoutMS=5000
         )
@@ -83,7 +86,7 @@ class Articles:
             self.client.close()
         finally:
             if self.server is not None:
-                self.server.stop()
+                self._stop_at_exit()
                 self.server = None
 
     def __enter__(self) -> Articles:
