@@ -321,25 +321,24 @@ class Articles:
 
     def runs(self, since: When | None = None, until: When | None = None) -> list[Doc]:
         """Crawl ledger records (`runs`) that finished in the window, oldest first."""
-        window = Filters.of(since=since, until=until)
-        finished: Doc = {}
-        if window.since:
-            finished["$gte"] = window.since
-        if window.until:
-            finished["$lt"] = window.until
-        query = {"finished_at": finished} if finished else {}
+        query = _window("finished_at", since, until)
         return list(self.db.runs.find(query).sort([("finished_at", 1), ("_id", 1)]))
 
     def rejects(self, since: When | None = None, until: When | None = None) -> list[Doc]:
         """Rejected pages last seen in the window (`rejects`), newest first."""
-        window = Filters.of(since=since, until=until)
-        seen: Doc = {}
-        if window.since:
-            seen["$gte"] = window.since
-        if window.until:
-            seen["$lt"] = window.until
-        query = {"last_seen_at": seen} if seen else {}
+        query = _window("last_seen_at", since, until)
         return list(self.db.rejects.find(query).sort([("last_seen_at", -1), ("_id", 1)]))
+
+
+def _window(field: str, since: When | None, until: When | None) -> Doc:
+    """`field` in [since, until) (naive times are Beijing, as in every filter)."""
+    window = Filters.of(since=since, until=until)
+    bounds: Doc = {}
+    if window.since:
+        bounds["$gte"] = window.since
+    if window.until:
+        bounds["$lt"] = window.until
+    return {field: bounds} if bounds else {}
 
 
 def _pandas() -> Any:
