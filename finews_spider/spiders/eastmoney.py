@@ -71,9 +71,7 @@ class EastmoneySpider(ArticleSpider):
         self.sort = sort
         # Each page given, the search API and the article site are this crawl's origins: a
         # redirect must stay on one of them.
-        self.origins = {
-            o for o in map(origin, [*self.urls, self.search_url, self.base_url]) if o
-        }
+        self.origins = {o for o in map(origin, [*self.urls, self.search_url, self.base_url]) if o}
         self.refresh = flag(refresh)
         #: article ids each keyword's answers named so far: a page naming none new ends paging
         self._named: dict[str, set[str]] = {}
