@@ -13,7 +13,8 @@ from typing import Any
 import yaml
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags, web_url
+from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags
+from finews_spider.site import web_url
 
 _SOURCE_LINK = re.compile(r"^<((?:https?:)?//[^\s<>]*|)>$")
 _BACK_LINK = re.compile(r"^\s*\[返回[^\]]*\]\([^)]*\)")

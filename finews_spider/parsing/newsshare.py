@@ -12,7 +12,8 @@ import json
 from typing import Any
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.parsing.text import INFO_CODE, info_code_from_url, one_line, web_url
+from finews_spider.parsing.text import INFO_CODE, info_code_from_url, one_line
+from finews_spider.site import web_url
 
 _DATE_KEYS = ("showtime", "datetime", "showDateTime", "ordertime", "publishtime")
 
@@ -64,8 +65,7 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         if info_code
         else None
     )
-    # web_url: a list record's `javascript:…` url was stored as source_url
-    # (fixtures/hostile/html_safety/javascript-list-record-url.json).
+    # A list record's url is untrusted: only a web URL that parses is kept.
     record_url = web_url(_get(record, "url", "Url"))
     return ParsedPage(
         url=url,
