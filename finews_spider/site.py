@@ -30,6 +30,17 @@ def is_mirror_url(href: str | None) -> bool:
     return MIRROR_URL.match((href or "").strip()) is not None
 
 
+# --------------------------------------------------------------------------- Eastmoney hosts
+
+#: The host of NewsShare pages and of the GetNewsText.do JSON behind them.
+SHARE_BASE_URL = "http://choicewzp1.eastmoney.com/"
+
+
+def share_url(info_code: str) -> str:
+    """The NewsShare page of an infoCode: the article's public address when it has no other."""
+    return f"{SHARE_BASE_URL}html_News/NewsShare.html?infoCode={info_code}"
+
+
 # --------------------------------------------------------------------------- Eastmoney bodies
 
 #: The chart widget sits between two comments: `<!-- EM_StockImg_Start -->` … `_End -->`.

@@ -108,8 +108,8 @@ def extract_securities(body_html: str) -> list[dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {}
     in_widget = False
     try:
-        # Only links, spans, images and comments (the widget markers) matter: lxml's tag
-        # filter skips every other element in C (walking them all cost half the step).
+        # Only links, spans, images and comments (the widget markers) matter; lxml's tag
+        # filter skips every other element in C.
         hidden = _excluded(root)
         for el in root.iter("a", "span", "img", etree.Comment):
             if not isinstance(el.tag, str):

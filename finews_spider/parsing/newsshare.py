@@ -13,7 +13,7 @@ from typing import Any
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
 from finews_spider.parsing.text import INFO_CODE, info_code_from_url, one_line
-from finews_spider.site import web_url
+from finews_spider.site import share_url, web_url
 
 _DATE_KEYS = ("showtime", "datetime", "showDateTime", "ordertime", "publishtime")
 
@@ -60,11 +60,7 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
     )
     if info_code and not INFO_CODE.fullmatch(info_code):
         info_code = None
-    share_url = (
-        f"http://choicewzp1.eastmoney.com/html_News/NewsShare.html?infoCode={info_code}"
-        if info_code
-        else None
-    )
+    share_link = share_url(info_code) if info_code else None
     # A list record's url is untrusted: only a web URL that parses is kept.
     record_url = web_url(_get(record, "url", "Url"))
     return ParsedPage(
@@ -78,7 +74,7 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         # one_line: a lone surrogate or control character in the record broke the export
         category=one_line(_get(record, "column", "columnName")) or None,
         outlet_hint=_get(record, "medianame", "mediaName") or _get(article, "medianame"),
-        source_url=record_url or share_url,
+        source_url=record_url or share_link,
         info_code=info_code,
         id_hints=[h for h in (info_code, url, context.file_name) if h],
     )

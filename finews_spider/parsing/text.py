@@ -43,15 +43,13 @@ def decode(body: bytes, declared: str | None = None) -> str:
 
     Eastmoney and the finews mirror publish UTF-8 and the GB family only, so a declared
     charset (`declared`, from the HTTP header, or a <meta> tag) never chooses the codec.
-    Hostile-corpus fixes (fixtures/hostile/encoding): a declared single-byte charset
-    (iso-8859-1, windows-1252: web servers' default) decodes *any* bytes, and big5 decodes
-    most GBK bytes, so honouring them stored GBK pages as mojibake; and a UTF-8 page with a
-    few GBK bytes spliced in reads "cleanly" as GB18030 mojibake, so it is refused.
+    A declared single-byte charset decodes *any* bytes and big5 decodes most GBK bytes, so
+    honouring them would store mojibake; a UTF-8 page with a few foreign bytes spliced in
+    would read "cleanly" as GB18030 mojibake, so it is refused.
 
     Raises Rejected(parse, undecodable) rather than storing mojibake."""
     if body.startswith(_BOM):
-        # A BOM says UTF-8, but one in front of GBK bytes used to raise UnicodeDecodeError
-        # out of the parser: drop it and let the bytes speak.
+        # A BOM may sit in front of GBK bytes: drop it and let the bytes speak.
         body = body[len(_BOM) :]
     try:
         return body.decode("utf-8", errors="strict")
@@ -94,8 +92,8 @@ def undo_double_encoding(text: str) -> str | None:
 
     Exact, not a guess: every character must map back to one byte, and those bytes must be
     valid UTF-8, which text in those code pages practically never is."""
-    # `max(text) > _CP1252_MAX`, stopping at the first such character (the title's first
-    # CJK character) instead of reading the whole page: 4% of the core's time.
+    # `max(text) > _CP1252_MAX`, stopping at the first such character instead of reading
+    # the whole page.
     if text.isascii() or _ABOVE_CP1252.search(text):
         return None
     try:
