@@ -50,6 +50,9 @@ WIDGET_LINK_CLASS = "EmImageRemark"
 KLINE_SRC = re.compile(r"webquoteklinepic\.eastmoney\.com/GetPic\.aspx", re.IGNORECASE)
 #: The source line (`<p class="em_media">（文章来源：…）</p>`); its tagged words are not securities.
 SOURCE_LINE_CLASS = "em_media"
+#: The label of a source line or header (`文章来源：`, `来源 ：`), before the outlet's name.
+SOURCE_LABEL_TEXT = r"(?:文章)?来源\s*[：:]\s*"
+SOURCE_LABEL = re.compile(rf"^\s*{SOURCE_LABEL_TEXT}")
 #: Classes of the inline stock tags (`a.keytip`, `a.infokey`, `span.em_stock_key_common`).
 STOCK_TAG_CLASSES = frozenset({"keytip", "em_stock_key_common", "infokey"})
 #: Ids of the spans around inline stock, board and keyword tags.

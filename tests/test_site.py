@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from finews_spider import site
+from finews_spider.model import PageContext
 from finews_spider.normalize.cleaning import clean_body
 from finews_spider.normalize.securities import extract_securities
+from finews_spider.parsing.html_pages import parse_eastmoney_page
 from finews_spider.parsing.text import one_line
 
 TAG = (
@@ -114,3 +116,17 @@ def test_mirror_urls(href: str, mirror: bool) -> None:
 def test_post_permalinks(path: str, groups: tuple[str, ...] | None) -> None:
     match = site.POST_PATH.match(path)
     assert (match.groups() if match else None) == groups
+
+
+def test_an_article_pages_source_label_is_read_like_the_bodys() -> None:
+    """`来源 ：新华社` (a space before the colon) names 新华社 in the page header as in the body's
+    source line; the header used to keep the label as part of the outlet."""
+    page = parse_eastmoney_page(
+        "https://finance.eastmoney.com/a/202403052987654321.html",
+        '<html><body><div class="newsContent"><h1>标题</h1>'
+        '<div class="time">2024年03月05日 10:00</div><div class="source">来源 ：新华社</div>'
+        '<div class="Body"><p>正文。</p></div></div></body></html>',
+        PageContext(),
+    )
+    assert page.outlet_hint == "新华社"
+    assert clean_body('<p>正文。</p><p class="em_media">（来源 ：新华社）</p>').outlet == "新华社"

@@ -30,6 +30,7 @@ from finews_spider.normalize.html_tree import (
 from finews_spider.site import (
     KLINE_SRC,
     QUOTE_SPAN_ID,
+    SOURCE_LABEL_TEXT,
     SOURCE_LINE_CLASS,
     STOCK_SPAN_ID,
     WIDGET_LINK_CLASS,
@@ -38,7 +39,7 @@ from finews_spider.site import (
     is_mirror_url,
 )
 
-_SOURCE_LINE = re.compile(r"^[（(]?\s*(?:文章)?来源\s*[：:]\s*(?P<outlet>.*?)\s*[)）]?$", re.DOTALL)
+_SOURCE_LINE = re.compile(rf"^[（(]?\s*{SOURCE_LABEL_TEXT}(?P<outlet>.*?)\s*[)）]?$", re.DOTALL)
 _BARE_SOURCE_LINE = re.compile(r"^[（(]\s*文章来源\s*[：:]\s*(?P<outlet>[^（）()]{1,40}?)\s*[)）]$")
 _EDITOR_LINE = re.compile(r"^[（(]?\s*责任编辑\s*[：:]\s*[^（）()]{0,40}?\s*[)）]?$")
 _PROMOTION = re.compile(r"^在?东方财富看资讯行情[，,]?选东方财富证券一站式开户交易[>＞》»]*$")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from lxml import etree, html
@@ -12,9 +11,8 @@ from finews_spider.model import PageContext, ParsedPage, Rejected
 from finews_spider.parsing.search import strip_highlights
 from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags
 from finews_spider.parsing.tree import limit_depth
-from finews_spider.site import POST_PATH, is_mirror_url, web_url
+from finews_spider.site import POST_PATH, SOURCE_LABEL, is_mirror_url, web_url
 
-_SOURCE_LABEL = re.compile(r"^\s*(?:文章)?来源[:：]\s*")
 #: Open elements kept when a page nests deeper than libxml2 reads (see `_page_root`).
 _MAX_DEPTH = 200
 
@@ -174,7 +172,7 @@ def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPag
     source = _EM_SOURCE(root)
     outlet = None
     if source:
-        outlet = one_line(_SOURCE_LABEL.sub("", one_line(source[0].xpath("string()"))))
+        outlet = one_line(SOURCE_LABEL.sub("", one_line(source[0].xpath("string()"))))
     # A page's statement about itself is untrusted: only a web URL that parses is kept.
     canonical = web_url(_first(root, _EM_CANONICAL))
     # A search record that led here (its title with <em> highlights) fills what the page
