@@ -44,7 +44,7 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         data = json.loads(text)
     except ValueError as exc:
         raise Rejected("parse", "json_invalid", f"not valid JSON: {exc}") from None
-    except RecursionError:  # 2,000 nested objects crashed the parse (fixtures/hostile/nesting)
+    except RecursionError:  # json recurses once per nesting level
         raise Rejected("parse", "json_invalid", "JSON nested too deep to read") from None
     article = _find_article(data)
     if article is None:
