@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from finews_spider.site import SOURCE_LABEL
+
 # Sentence end, optional closing quote, then the parenthetical at the very end.
 _TRAILING = re.compile(r"[。！？!?…”」』]\s*[（(]\s*([^（）()\n]{2,24}?)\s*[）)]\s*$")
-_SOURCE_PREFIX = re.compile(r"^(?:文章)?来源\s*[：:]\s*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Digits only where an outlet's name has them (`21世纪经济报道`), never before a unit.
 _NUMBER_WITH_UNIT = re.compile(
@@ -88,7 +89,7 @@ def trailing_attribution(line: str) -> str | None:
     m = _TRAILING.search(line[-200:])
     if m is None:
         return None
-    name = _SOURCE_PREFIX.sub("", m.group(1).strip())
+    name = SOURCE_LABEL.sub("", m.group(1).strip())
     return name if is_outlet_name(name) else None
 
 

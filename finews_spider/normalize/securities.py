@@ -47,14 +47,20 @@ from finews_spider.normalize.markets import (
     fund_market_id,
     secid_of,
 )
+from finews_spider.site import (
+    CONTROL,
+    KLINE_SRC,
+    SOURCE_LINE_CLASS,
+    STOCK_TAG_CLASSES,
+    WIDGET_LINK_CLASS,
+    WIDGET_MARKER,
+    hides,
+)
 
 #: Schema limits: `stocks.maxItems`, `name.maxLength`.
 MAX_ENTRIES: Final = 500
 MAX_NAME_LEN: Final = 200
 
-_WIDGET_START = "EM_StockImg_Start"
-_WIDGET_END = "EM_StockImg_End"
-_TAG_CLASSES: Final = frozenset({"keytip", "em_stock_key_common", "infokey"})
 
 # Longest attribute value worth reading; longer values are not securities.
 _MAX_DATA_CODE = 64
@@ -82,11 +88,9 @@ _OLD_ID = re.compile(r"stock_([0-9]{6})([12])")
 _OLD_US_ID = re.compile(r"stock_(NASDAQ|NYSE|AMEX)_([0-9A-Za-z._-]{1,20}?)[0-9]", re.IGNORECASE)
 # Current tag ids: stock_0.300115, Info.116.00700, bk_90.BK0493.
 _NEW_ID = re.compile(rf"(?:stock_|Info\.|bk_)([0-9]{{1,3}})\.({_RAW_CODE})")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _FULL_DOCUMENT = re.compile(rb"\s*<(?:!doctype|html)\b", re.IGNORECASE)
-_EXCLUDABLE = etree.XPath(".//*[contains(@class, 'em_media') or @style or @hidden]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EXCLUDABLE = etree.XPath(f".//*[contains(@class, '{SOURCE_LINE_CLASS}') or @style or @hidden]")
 
 Found = tuple[int | None, str]  # (market_id, raw code)
 
@@ -104,16 +108,13 @@ def extract_securities(body_html: str) -> list[dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {}
     in_widget = False
     try:
-        # Only links, spans, images and comments (the widget markers) matter: lxml's tag
-        # filter skips every other element in C (walking them all cost half the step).
+        # Only links, spans, images and comments (the widget markers) matter; lxml's tag
+        # filter skips every other element in C.
         hidden = _excluded(root)
         for el in root.iter("a", "span", "img", etree.Comment):
             if not isinstance(el.tag, str):
-                text = el.text or ""
-                if _WIDGET_START in text:
-                    in_widget = True
-                elif _WIDGET_END in text:
-                    in_widget = False
+                if marker := WIDGET_MARKER.match(el.text or ""):
+                    in_widget = marker.group(1).lower() == "start"
             elif el not in hidden:
                 _visit(el, in_widget, entries)
     except (etree.LxmlError, ValueError, TypeError):  # pragma: no cover - defensive
@@ -143,7 +144,7 @@ def _parse(body_html: str) -> Any:
     if not isinstance(body_html, str) or not body_html.strip():
         return None
     # Bytes with an explicit encoding: no lone surrogates, no in-body charset declarations.
-    data = _CONTROL.sub("", body_html).encode("utf-8", "replace")
+    data = CONTROL.sub("", body_html).encode("utf-8", "replace")
     if not _FULL_DOCUMENT.match(data):
         data = b"<html><body>" + data + b"</body></html>"
     # Plain etree parser, as lxml.html.fragment_fromstring without its Python call per node.
@@ -171,12 +172,9 @@ def _excluded(root: Any) -> set[Any]:
 
 def _is_excluded(el: Any) -> bool:
     """Source line (``.em_media``) or hidden (``display:none``, ``hidden``)."""
-    if "em_media" in _classes(el):
+    if SOURCE_LINE_CLASS in _classes(el):
         return True
-    style = el.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True
-    return el.get("hidden") is not None
+    return el.get("hidden") is not None or hides(el.get("style"))
 
 
 def _attr(el: Any, name: str, limit: int) -> str | None:
@@ -205,14 +203,14 @@ def _visit(el: Any, in_widget: bool, entries: dict[str, dict[str, Any]]) -> None
 
 
 def _is_widget(el: Any, tag: str, classes: set[str], in_widget: bool) -> bool:
-    if tag == "a" and "EmImageRemark" in classes:
+    if tag == "a" and WIDGET_LINK_CLASS in classes:
         return True
     if tag == "img":
         src = _attr(el, "src", _MAX_URL) or ""
         code = el.get("data-code") or ""
-        if "getpic.aspx" in src.lower() or code.startswith("K "):
+        if KLINE_SRC.search(src) or code.startswith("K "):
             return True
-    return in_widget and tag in ("a", "img") and not (classes & _TAG_CLASSES)
+    return in_widget and tag in ("a", "img") and not (classes & STOCK_TAG_CLASSES)
 
 
 def _widget_security(el: Any, tag: str) -> Found | None:

@@ -13,13 +13,14 @@ from typing import Any
 import yaml
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags, web_url
+from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags
+from finews_spider.site import web_url
 
 _SOURCE_LINK = re.compile(r"^<((?:https?:)?//[^\s<>]*|)>$")
 _BACK_LINK = re.compile(r"^\s*\[返回[^\]]*\]\([^)]*\)")
 _MAX_FRONT_MATTER = 20_000
 #: Collections nested deeper than this are refused before PyYAML's recursive composer sees
-#: them: 500 nested `[` took seconds to scan and then raised RecursionError (a crash).
+#: them (it recurses once per level and is slow on deep input).
 _MAX_FRONT_MATTER_DEPTH = 16
 
 
@@ -49,11 +50,11 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 
 
 def _fast_front_matter(text: str) -> dict[str, Any] | None:
-    """The front matter read by libyaml (PyYAML's C parser, about ten times faster than its
-    pure-Python one, which took a sixth of the core's time per page), or None whenever
+    """The front matter read by libyaml (PyYAML's C parser, much faster than its
+    pure-Python one), or None whenever
     anything is unusual: a YAML error, anchors, aliases, tags, deep nesting, several
     documents, a key that is not a plain string, a duplicate key, not a mapping. Then the
-    pure-Python path below decides and words the rejection, exactly as before.
+    pure-Python path below decides and words the rejection.
 
     Only the events are libyaml's: the values are built here as the strict loader builds
     them (every scalar a string, mappings as dicts, sequences as lists)."""
@@ -114,10 +115,9 @@ def _fast_front_matter(text: str) -> dict[str, Any] | None:
     return result if isinstance(result, dict) and not stack else None
 
 
-#: Where PyYAML and libyaml were seen to disagree (a differential fuzz of 280,000 mutated
-#: front matters; tests/test_batch.py keeps a smaller one): tabs, a BOM inside the text, `?`
-#: in flow collections, block scalar headers (`>#`). Front matter holding a tab, a BOM, `?`,
-#: a flow collection or a block scalar indicator is read by PyYAML alone.
+#: Where PyYAML and libyaml disagree (tests/test_batch.py fuzzes them against each other):
+#: front matter holding a tab, a BOM, `?`, a flow collection or a block scalar indicator is
+#: read by PyYAML alone.
 _NOT_FAST = re.compile("[\t\ufeff?\\[\\]{}|>]")
 
 try:
@@ -243,7 +243,7 @@ def parse_finews_source(url: str, text: str, context: PageContext) -> ParsedPage
             if target and web_url(("http:" + target) if target.startswith("//") else target):
                 source_url = target
             elif target:
-                # `<http://host:alert(1)/…>` is no URL (it crashed the id step): not a source.
+                # `<http://host:alert(1)/…>` is no URL: not a source.
                 repairs.append("invalid_source_link")
             else:
                 repairs.append("empty_source_link")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from lxml import etree, html
 from parsel.csstranslator import HTMLTranslator
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.normalize.cleaning import _limit_depth
 from finews_spider.parsing.search import strip_highlights
-from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags, web_url
+from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from_tags
+from finews_spider.parsing.tree import limit_depth
+from finews_spider.site import POST_PATH, SOURCE_LABEL, is_mirror_url, web_url
 
-# /<category>/<yyyy>/<mm>/<dd>/<slug>.html — Jekyll's permalink for a post with a category
-_POST_PATH = re.compile(r"/([^/]+)/(\d{4})/(\d{2})/(\d{2})/([^/]+)\.html$")
-_MIRROR_HOSTS = ("finews.withounder.com", "finews.zning.me", "finews.zning.xyz")
-_SOURCE_LABEL = re.compile(r"^\s*(?:文章)?来源[:：]\s*")
 #: Open elements kept when a page nests deeper than libxml2 reads (see `_page_root`).
 _MAX_DEPTH = 200
 
@@ -24,14 +20,11 @@ _MAX_DEPTH = 200
 def _page_root(text: str, *, empty_ok: bool) -> html.HtmlElement:
     """The page's lxml.html tree, parsed once (the one parse both page kinds share).
 
-    libxml2 stops at 256 nested elements (2,048 with huge_tree) and silently drops the rest
-    of the page: 10,000 nested divs in #ContentBody lost the article after them, and a
-    rendered post nested 300 deep lost its whole body (fixtures/hostile/nesting). So the
-    parse keeps the strict limit and, when libxml2 reports it, the page is parsed again
-    flattened to `_MAX_DEPTH` open elements (deeper tags dropped, their text kept)."""
+    libxml2 silently drops everything past its nesting limit, so when it reports that limit
+    the page is parsed again flattened to `_MAX_DEPTH` open elements (text kept)."""
     root, too_deep = _parse_html(text)
     if too_deep:
-        root, _ = _parse_html(_limit_depth(text, _MAX_DEPTH))
+        root, _ = _parse_html(limit_depth(text, _MAX_DEPTH))
     if root is None:
         if not empty_ok:
             raise etree.ParserError("Document is empty")
@@ -68,8 +61,7 @@ def _is_source_link(node: html.HtmlElement) -> str | None:
 def _is_back_link(node: html.HtmlElement) -> bool:
     links = node.findall(".//a")
     return bool(links) and all(
-        (a.text_content() or "").strip().startswith("返回")
-        or any(h in (a.get("href") or "") for h in _MIRROR_HOSTS)
+        (a.text_content() or "").strip().startswith("返回") or is_mirror_url(a.get("href"))
         for a in links
     )
 
@@ -106,7 +98,9 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
             body.append(_outer(node))
     if not seen_title:
         raise Rejected("parse", "layout_unrecognised", "no <h1> title in the post section")
-    path = _POST_PATH.search(urlsplit(url).path)
+    post = POST_PATH.match(urlsplit(url).path)
+    # The post's own category is the last one its permalink names.
+    category = post.group(1).rstrip("/").rsplit("/", 1)[-1] if post else ""
     return ParsedPage(
         url=url,
         kind="finews_page",
@@ -115,7 +109,7 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
         body_html="\n".join(body),
         context=context,
         summary=summary,
-        category=path.group(1) if path else None,
+        category=category or None,
         tags=tags,
         outlet_tag=outlet_from_tags(tags),
         source_url=source_url,
@@ -178,9 +172,8 @@ def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPag
     source = _EM_SOURCE(root)
     outlet = None
     if source:
-        outlet = one_line(_SOURCE_LABEL.sub("", one_line(source[0].xpath("string()"))))
-    # web_url: a `javascript:` canonical link was stored as source_url, and one with the
-    # port `alert(1)` crashed the id step (fixtures/hostile/html_safety).
+        outlet = one_line(SOURCE_LABEL.sub("", one_line(source[0].xpath("string()"))))
+    # A page's statement about itself is untrusted: only a web URL that parses is kept.
     canonical = web_url(_first(root, _EM_CANONICAL))
     # A search record that led here (its title with <em> highlights) fills what the page
     # lacks; the page's own values win, so every route to the article yields one content_hash.

@@ -12,7 +12,8 @@ import json
 from typing import Any
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.parsing.text import INFO_CODE, info_code_from_url, one_line, web_url
+from finews_spider.parsing.text import INFO_CODE, info_code_from_url, one_line
+from finews_spider.site import share_url, web_url
 
 _DATE_KEYS = ("showtime", "datetime", "showDateTime", "ordertime", "publishtime")
 
@@ -43,7 +44,7 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         data = json.loads(text)
     except ValueError as exc:
         raise Rejected("parse", "json_invalid", f"not valid JSON: {exc}") from None
-    except RecursionError:  # 2,000 nested objects crashed the parse (fixtures/hostile/nesting)
+    except RecursionError:  # json recurses once per nesting level
         raise Rejected("parse", "json_invalid", "JSON nested too deep to read") from None
     article = _find_article(data)
     if article is None:
@@ -59,13 +60,8 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
     )
     if info_code and not INFO_CODE.fullmatch(info_code):
         info_code = None
-    share_url = (
-        f"http://choicewzp1.eastmoney.com/html_News/NewsShare.html?infoCode={info_code}"
-        if info_code
-        else None
-    )
-    # web_url: a list record's `javascript:…` url was stored as source_url
-    # (fixtures/hostile/html_safety/javascript-list-record-url.json).
+    share_link = share_url(info_code) if info_code else None
+    # A list record's url is untrusted: only a web URL that parses is kept.
     record_url = web_url(_get(record, "url", "Url"))
     return ParsedPage(
         url=url,
@@ -78,7 +74,7 @@ def parse_newsshare_json(url: str, text: str, context: PageContext) -> ParsedPag
         # one_line: a lone surrogate or control character in the record broke the export
         category=one_line(_get(record, "column", "columnName")) or None,
         outlet_hint=_get(record, "medianame", "mediaName") or _get(article, "medianame"),
-        source_url=record_url or share_url,
+        source_url=record_url or share_link,
         info_code=info_code,
         id_hints=[h for h in (info_code, url, context.file_name) if h],
     )

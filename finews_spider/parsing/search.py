@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urlencode, urljoin
 
 from finews_spider.model import Rejected
-from finews_spider.parsing.text import decode, one_line, web_url
+from finews_spider.parsing.text import decode, one_line
+from finews_spider.site import web_url
 
 __all__ = [
     "ARTICLE_TYPE",

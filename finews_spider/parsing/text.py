@@ -7,13 +7,9 @@ import unicodedata
 from urllib.parse import parse_qs, urlsplit
 
 from finews_spider.model import Rejected
+from finews_spider.site import CONTROL_NOT_SPACE
 
 _WS = re.compile(r"[\s\u3000\xa0]+")
-# Control characters that are not whitespace (C0 except \t\n\r\v\f and \x1c-\x1f, DEL, C1
-# except \x85), lone surrogates (JSON and YAML `\ud800` escapes: they cannot be encoded as
-# UTF-8 or BSON, so they broke the export) and the non-characters U+FFFE/U+FFFF. None belongs
-# in a title, tag or outlet; the body cleaner drops them from the body too.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_-]{2,40})""", re.I
 )
@@ -32,7 +28,7 @@ _ABOVE_CP1252 = re.compile(f"[{chr(ord(_CP1252_MAX) + 1)}-\U0010ffff]")
 def one_line(value: str | None) -> str:
     """Collapse all whitespace (including full-width and no-break spaces) to single spaces
     and drop control characters."""
-    return _WS.sub(" ", _CONTROL.sub("", value or "")).strip()
+    return _WS.sub(" ", CONTROL_NOT_SPACE.sub("", value or "")).strip()
 
 
 def visible(value: str) -> bool:
@@ -47,15 +43,13 @@ def decode(body: bytes, declared: str | None = None) -> str:
 
     Eastmoney and the finews mirror publish UTF-8 and the GB family only, so a declared
     charset (`declared`, from the HTTP header, or a <meta> tag) never chooses the codec.
-    Hostile-corpus fixes (fixtures/hostile/encoding): a declared single-byte charset
-    (iso-8859-1, windows-1252: web servers' default) decodes *any* bytes, and big5 decodes
-    most GBK bytes, so honouring them stored GBK pages as mojibake; and a UTF-8 page with a
-    few GBK bytes spliced in reads "cleanly" as GB18030 mojibake, so it is refused.
+    A declared single-byte charset decodes *any* bytes and big5 decodes most GBK bytes, so
+    honouring them would store mojibake; a UTF-8 page with a few foreign bytes spliced in
+    would read "cleanly" as GB18030 mojibake, so it is refused.
 
     Raises Rejected(parse, undecodable) rather than storing mojibake."""
     if body.startswith(_BOM):
-        # A BOM says UTF-8, but one in front of GBK bytes used to raise UnicodeDecodeError
-        # out of the parser: drop it and let the bytes speak.
+        # A BOM may sit in front of GBK bytes: drop it and let the bytes speak.
         body = body[len(_BOM) :]
     try:
         return body.decode("utf-8", errors="strict")
@@ -98,33 +92,14 @@ def undo_double_encoding(text: str) -> str | None:
 
     Exact, not a guess: every character must map back to one byte, and those bytes must be
     valid UTF-8, which text in those code pages practically never is."""
-    # `max(text) > _CP1252_MAX`, stopping at the first such character (the title's first
-    # CJK character) instead of reading the whole page: 4% of the core's time.
+    # `max(text) > _CP1252_MAX`, stopping at the first such character instead of reading
+    # the whole page.
     if text.isascii() or _ABOVE_CP1252.search(text):
         return None
     try:
         return text.translate(_CP1252_TO_BYTE).encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return None
-
-
-_WEB_URL = re.compile(r"^https?://[^\s<>\"'\\]+$", re.IGNORECASE)
-
-
-def web_url(value: str | None) -> str | None:
-    """`value` when it is an absolute http(s) URL that parses, else None.
-
-    For links a page states about itself (canonical link, list record `url`): a hostile
-    `javascript:…` or `https://host:alert(1)/` was stored as `source_url` (and the second
-    crashed the id step)."""
-    url = (value or "").strip()
-    if not _WEB_URL.match(url):
-        return None
-    try:
-        urlsplit(url).port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return None
-    return url
 
 
 def excerpt(body: bytes, limit: int = 300) -> str:

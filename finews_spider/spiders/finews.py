@@ -23,12 +23,10 @@ from scrapy.http import Response, XmlResponse
 from finews_spider.distributed import first_in_run
 from finews_spider.model import Draft, Rejection
 from finews_spider.origins import origin, same_origin
+from finews_spider.site import MIRROR_BASE_URL, POST_PATH
 from finews_spider.spiders.base import ARTICLE, ArticleSpider, flag, split_arg
 
-DEFAULT_BASE_URL = "https://finews.withounder.com/"
-# Jekyll's default permalink (`date`): /:categories/:year/:month/:day/:title.html, where
-# :categories is every category of the post joined by `/`, or nothing for a post without one.
-POST_PATH = re.compile(r"^/((?:[^/]+/)*?)(\d{4})/(\d{2})/(\d{2})/[^/]+\.html$")
+DEFAULT_BASE_URL = MIRROR_BASE_URL
 LIST_PATH = re.compile(r"^/(?:category/[^/]+\.html|emnews/?|index\.html)?$")
 
 

@@ -21,9 +21,10 @@ from scrapy.http import Response
 from finews_spider.model import Draft, Rejection
 from finews_spider.origins import origin
 from finews_spider.parsing.text import info_code_from_url
+from finews_spider.site import SHARE_BASE_URL
 from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider, flag, split_arg
 
-DEFAULT_BASE_URL = "http://choicewzp1.eastmoney.com/"
+DEFAULT_BASE_URL = SHARE_BASE_URL
 LIST_PATH = "NewsData/GetNewsList.do"
 TEXT_PATH = "NewsData/GetNewsText.do"
 

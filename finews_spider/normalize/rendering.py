@@ -1,0 +1,295 @@
+"""Rendering a cleaned body tree twice: plain text (one line per block) and sanitised HTML
+(an explicit nh3 allow-list over HTML emitted from allowed tags only)."""
+
+from __future__ import annotations
+
+import html as _html
+import re
+
+import lxml.etree as etree
+import nh3
+
+from finews_spider.normalize.furniture import is_stock_link
+from finews_spider.normalize.html_tags import (
+    BLOCK_TAGS,
+    DROP_IF_EMPTY,
+    HTML_ATTRIBUTES,
+    HTML_CLEAN_CONTENT,
+    HTML_LINK_REL,
+    HTML_RENAME,
+    HTML_TAGS,
+)
+from finews_spider.normalize.html_tree import WS, ZERO_WIDTH, Element, normalise_line
+from finews_spider.parsing.tree import VOID_ELEMENTS
+from finews_spider.site import web_url
+
+_MAX_HTML_DEPTH = 32  # emitted nesting handed to nh3 (html5ever is slow on deep trees)
+_EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|<br>)*</p>")
+
+
+def render(root: Element, skip: set[Element]) -> tuple[str, str]:
+    text_sink = _TextSink()
+    html_sink = _HtmlSink()
+    # `walk`'s events, inlined and with the sinks' methods bound once: this loop runs for
+    # every node of every body.
+    text_start, text_end, text_text = text_sink.start, text_sink.end, text_sink.buffer.append
+    html_start, html_end, html_text = html_sink.start, html_sink.end, html_sink.text
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
+        if event == "start":
+            if el is root:
+                text_sink.flush()
+            elif el in skip:
+                walker.skip_subtree()
+                continue
+            else:
+                text_start(el)
+                html_start(el)
+            if piece := el.text:
+                text_text(piece)
+                html_text(piece)
+            continue
+        if event == "end":
+            if el is root:
+                text_sink.flush()
+                break
+            if el not in skip:
+                text_end(el)
+                html_end(el)
+        if piece := el.tail:  # after an element, a comment or a processing instruction
+            text_text(piece)
+            html_text(piece)
+    text_sink.flush()
+    body_text = "\n".join(text_sink.lines)
+    body_html = _sanitise(html_sink.result())
+    if body_text and not body_html:  # never leave the HTML empty when there is text
+        body_html = "".join(f"<p>{_html.escape(line, quote=False)}</p>" for line in text_sink.lines)
+    return body_text, body_html
+
+
+class _TextSink:
+    """One line per block and per <br>; whitespace collapsed."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.buffer: list[str] = []
+
+    def flush(self) -> None:
+        if self.buffer:
+            line = normalise_line("".join(self.buffer))
+            self.buffer.clear()
+            if line:
+                self.lines.append(line)
+
+    def start(self, el: Element) -> None:
+        tag = el.tag
+        if tag in BLOCK_TAGS or tag == "br":
+            self.flush()
+        elif tag in ("td", "th"):
+            self.buffer.append(" ")
+
+    def end(self, el: Element) -> None:
+        tag = el.tag
+        if tag in BLOCK_TAGS:
+            self.flush()
+        elif tag in ("td", "th"):
+            self.buffer.append(" ")
+
+    def text(self, piece: str) -> None:
+        self.buffer.append(piece)
+
+
+class _Frame:
+    __slots__ = ("content", "name", "start")
+
+    def __init__(self, name: str | None, start: int) -> None:
+        self.name = name  # emitted tag, None when the element is rendered transparently
+        self.start = start  # index in the token list where its open tag went
+        self.content = False  # text or image inside
+
+
+class _HtmlSink:
+    """Serialise the cleaned tree as allowed tags only; empty blocks are dropped."""
+
+    _STRUCTURAL = frozenset({None, "ul", "ol", "table", "thead", "tbody", "tr"})
+    #: Tags that cannot sit inside an open paragraph or heading (html5ever would close it
+    #: and leave an empty <p> behind): rendered transparently there, with a <br>.
+    _PARAGRAPHS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
+    _NOT_IN_PARAGRAPH = frozenset(
+        {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "center"}
+        | {"table", "thead", "tbody", "tr", "th", "td"}
+    )
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []  # tags start with "<"; escaped text never does
+        self.frames: list[_Frame] = []
+        self.open: list[str] = []  # emitted, not yet closed (non-void) tags
+        self.paragraphs = 0  # open <p>/<h*> among them
+        self.links = 0  # open <a> among them
+        self.line_start = True
+        #: a <br> owed before the next content (never emitted at a line's start or end)
+        self.pending_break = False
+
+    def result(self) -> str:
+        return "".join(self.tokens)
+
+    def _trim_line_end(self) -> None:
+        """Drop trailing <br> and whitespace up to the last tag (never past an open tag)."""
+        tokens = self.tokens
+        while tokens:
+            last = tokens[-1]
+            if last == "<br>":
+                tokens.pop()
+            elif last.startswith("<"):
+                return
+            else:
+                stripped = last.rstrip()
+                if stripped:
+                    tokens[-1] = stripped
+                    return
+                tokens.pop()
+
+    def _mark_content(self) -> None:
+        if self.frames:
+            self.frames[-1].content = True
+        self.line_start = False
+
+    def _pay_break(self) -> None:
+        if self.pending_break:
+            self.tokens.append("<br>")
+            self.pending_break = False
+
+    def _line_break(self) -> None:
+        if not self.line_start:
+            self._trim_line_end()
+            self.pending_break = True
+        self.line_start = True
+
+    def _block_boundary(self) -> None:
+        if self.paragraphs:  # a block inside an open paragraph: a line break
+            self._line_break()
+            return
+        self._trim_line_end()
+        self.pending_break = False
+        self.line_start = True
+
+    def start(self, el: Element) -> None:
+        tag = el.tag
+        block = tag in BLOCK_TAGS
+        if block:
+            self._block_boundary()
+        name, attrs = _html_tag(el)
+        if name is not None and (
+            (name not in VOID_ELEMENTS and len(self.open) >= _MAX_HTML_DEPTH)
+            or (self.paragraphs and name in self._NOT_IN_PARAGRAPH)
+            or (self.links and name == "a")
+        ):
+            name = None
+        if name == "br":
+            self._line_break()
+            self.frames.append(_Frame(None, len(self.tokens)))
+            return
+        if name == "img":
+            self._pay_break()
+            self.tokens.append(f"<img{attrs}>")
+            self._mark_content()
+            frame = _Frame(None, len(self.tokens))
+            frame.content = True
+            self.frames.append(frame)
+            return
+        frame = _Frame(name, len(self.tokens))
+        self.frames.append(frame)
+        if name is not None:
+            self.tokens.append(f"<{name}{attrs}>")
+            self.open.append(name)
+            self.paragraphs += name in self._PARAGRAPHS
+            self.links += name == "a"
+
+    def end(self, el: Element) -> None:
+        frame = self.frames.pop()
+        block = el.tag in BLOCK_TAGS
+        if frame.name is not None:
+            self.open.pop()
+            self.paragraphs -= frame.name in self._PARAGRAPHS
+            self.links -= frame.name == "a"
+            if not frame.content and frame.name in DROP_IF_EMPTY:
+                del self.tokens[frame.start :]
+            else:
+                if block or frame.name in ("td", "th"):
+                    self._trim_line_end()
+                    self.pending_break = False
+                self.tokens.append(f"</{frame.name}>")
+        if frame.content and self.frames:
+            self.frames[-1].content = True
+        if block:
+            if frame.name is None:
+                self._block_boundary()
+            self.line_start = True
+
+    def text(self, piece: str) -> None:
+        if "\u200b" in piece or "\ufeff" in piece:
+            piece = ZERO_WIDTH.sub("", piece)
+        piece = WS.sub(" ", piece)
+        if self.line_start:
+            piece = piece.lstrip()
+        if not piece:
+            return
+        if piece == " " and (self.open[-1] if self.open else None) in self._STRUCTURAL:
+            return
+        if piece.strip():
+            self._pay_break()
+        self.tokens.append(_html.escape(piece, quote=False))
+        if piece.strip():
+            self._mark_content()
+
+
+def _safe_url(value: str | None) -> str | None:
+    """A link or image address worth keeping: a web URL that parses (protocol-relative ones
+    read as https); anything else renders the element as its content only."""
+    url = (value or "").strip()
+    return web_url("https:" + url if url.startswith("//") else url)
+
+
+def _html_tag(el: Element) -> tuple[str | None, str]:
+    """The tag name and attribute string to emit for `el`; (None, "") renders it
+    transparently (its content only)."""
+    tag = el.tag
+    name = HTML_RENAME.get(tag, tag)
+    if name not in HTML_TAGS:
+        return None, ""
+    if name == "a":
+        if is_stock_link(el):
+            return None, ""
+        href = _safe_url(el.get("href"))
+        if href is None:
+            return None, ""
+        return "a", f' href="{_html.escape(href)}"'
+    if name == "img":
+        src = _safe_url(el.get("src"))
+        if src is None:
+            return None, ""
+        attrs = [f' src="{_html.escape(src)}"']
+        alt = el.get("alt")
+        if alt is not None:
+            attrs.append(f' alt="{_html.escape(normalise_line(alt))}"')
+        for dimension in ("width", "height"):
+            value = (el.get(dimension) or "").strip()
+            if value.isdigit() and len(value) <= 5:
+                attrs.append(f' {dimension}="{value}"')
+        return "img", "".join(attrs)
+    return name, ""
+
+
+def _sanitise(fragment: str) -> str:
+    cleaned = nh3.clean(
+        fragment,
+        tags=set(HTML_TAGS),
+        clean_content_tags=set(HTML_CLEAN_CONTENT),
+        attributes={tag: set(names) for tag, names in HTML_ATTRIBUTES.items()},
+        url_schemes={"http", "https"},
+        url_relative="deny",
+        link_rel=HTML_LINK_REL,
+        strip_comments=True,
+    )
+    # Defensive: html5ever may still have split a paragraph into empty ones.
+    return _EMPTY_PARAGRAPH.sub("", cleaned).strip()
