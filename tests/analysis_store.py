@@ -13,8 +13,10 @@ from pathlib import Path
 
 from pymongo import MongoClient
 
+from finews_spider.parsing.kinds import kind_names
+
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("finews_source", "finews_page", "eastmoney_page", "newsshare_json")
+KINDS = kind_names()
 
 
 def finews(uri: str, database: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -25,9 +25,9 @@ import lxml.html
 import pytest
 from pymongo import MongoClient
 
+from finews_spider.core import process_page
 from finews_spider.goldens import FIXTURE_URL_ROOT, expected_path, outcome
 from finews_spider.model import PageContext, Rejection
-from finews_spider.normalize.steps import process_page
 from finews_spider.schema import article_errors, article_schema, to_json_value
 from finews_spider.spiders.replay import saved_pages
 
@@ -86,7 +86,11 @@ def _stored_articles(outcomes: dict[str, dict[str, Any]]) -> dict[str, dict[str,
 def _all_stored_documents(large_outcomes: dict[str, tuple[Any, float]]) -> list[dict[str, Any]]:
     """Every stored article of every fixture (hostile and normal) and of the large pages."""
     docs = [g["article"] for g in map(_golden, ALL_PAGES) if "article" in g]
-    docs += [to_json_value(r) for r, _ in large_outcomes.values() if not isinstance(r, Rejection)]
+    docs += [
+        to_json_value(r.document())
+        for r, _ in large_outcomes.values()
+        if not isinstance(r, Rejection)
+    ]
     return docs
 
 
@@ -348,7 +352,7 @@ def test_large_page(case: LargeCase, large_outcomes: dict[str, tuple[Any, float]
     if case.reason is None:
         assert not isinstance(result, Rejection), f"{result.reason}: {result.detail}"
         if case.check is not None:
-            case.check(result)
+            case.check(result.document())
     else:
         assert isinstance(result, Rejection), case.name
         assert result.reason == case.reason, result.detail

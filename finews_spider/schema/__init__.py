@@ -16,7 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from finews_spider.model import Article, Rejected
+from finews_spider.model import Rejected
 
 _UNSUPPORTED_BY_MONGO = {
     "$schema",
@@ -68,7 +68,7 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
-def article_errors(doc: Article) -> list[str]:
+def article_errors(doc: dict[str, Any]) -> list[str]:
     """Every way `doc` breaks the contract, as `path: message` lines (empty when valid)."""
     try:
         instance = to_json_value(doc)
@@ -78,7 +78,7 @@ def article_errors(doc: Article) -> list[str]:
     return [f"{'/'.join(map(str, e.path)) or '(document)'}: {e.message[:300]}" for e in errors]
 
 
-def validate_article(doc: Article) -> Article:
+def validate_article(doc: dict[str, Any]) -> dict[str, Any]:
     """Return `doc` unchanged, or raise Rejected(validation, schema_violation)."""
     errors = article_errors(doc)
     if errors:
