@@ -17,13 +17,13 @@ import pytest
 from pymongo import MongoClient
 
 from finews_spider.model import PARSER_VERSION
-from finews_spider.parsing.kinds import kind_names
 from finews_spider.saved import SIDECAR_SUFFIXES, saved_pages
+from finews_spider.schema import page_kinds
 from finews_spider.store.embedded import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-NORMAL = [FIXTURES / k for k in kind_names()]
+NORMAL = [FIXTURES / k for k in page_kinds()]
 #: Fields a later run is allowed to move.
 MOVING = {"last_seen_at", "first_seen_at", "updated_at", "body_seen_at", "archived_at"}
 Run = Callable[..., subprocess.CompletedProcess[str]]

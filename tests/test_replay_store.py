@@ -16,13 +16,13 @@ from pymongo import MongoClient
 from scrapy import signals
 
 from finews_spider.model import PARSER_VERSION
-from finews_spider.parsing.kinds import kind_names
+from finews_spider.schema import page_kinds
 from finews_spider.spiders.replay import ReplaySpider
 from finews_spider.store.embedded import EmbeddedServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-NORMAL = [FIXTURES / k for k in kind_names()]
+NORMAL = [FIXTURES / k for k in page_kinds()]
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 pytestmark = pytest.mark.store

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from finews_spider.parsing.kinds import kind_names
+from finews_spider.schema import page_kinds
 from finews_spider.store.securities import master_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-KINDS = kind_names()
+KINDS = page_kinds()
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 

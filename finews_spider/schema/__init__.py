@@ -36,6 +36,12 @@ def article_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+def page_kinds() -> tuple[str, ...]:
+    """The contract's `page_kind` values, in the contract's order (the parsers' registry,
+    `finews_spider.parsing.kinds`, declares one recogniser and parser for each)."""
+    return tuple(article_schema()["properties"]["page_kind"]["enum"])
+
+
 def stock_roles() -> tuple[str, ...]:
     """The evidence a `stocks` entry can carry (`chart`, `tag`, `text`, `name`), from the
     contract, strongest first as its description orders them."""
