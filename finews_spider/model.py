@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 #: Bumped whenever a parser or normaliser changes its output; `reparse` uses it.
@@ -84,11 +85,12 @@ class Article:
 
     def document(self) -> dict[str, Any]:
         """The stored document: a dict in contract order (the one conversion)."""
-        return {name: getattr(self, name) for name in ARTICLE_FIELDS}
+        return dict(zip(ARTICLE_FIELDS, _field_values(self), strict=True))
 
 
 #: The article's fields in contract order.
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+_field_values = attrgetter(*ARTICLE_FIELDS)
 
 
 class Rejected(Exception):
