@@ -25,8 +25,8 @@ from typing import Any
 
 from parsel import Selector
 
+from finews_spider.core import process_page
 from finews_spider.model import PageContext, Rejection
-from finews_spider.normalize.steps import process_page
 
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9]+")
 _FRONT_TITLE = re.compile(r'^title:\s*"?(.*?)"?\s*$', re.M)
@@ -47,7 +47,7 @@ def core(url: str, body: bytes, meta: dict[str, Any] | None) -> str | None:
         list_record=meta.get("list_record"),
     )
     result = process_page(page_url(meta, url), body, context)
-    return None if isinstance(result, Rejection) else result["body_text"]
+    return None if isinstance(result, Rejection) else result.body_text
 
 
 def _text(body: bytes) -> str:

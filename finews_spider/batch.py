@@ -7,7 +7,7 @@ in the store's `pages` collection), done by a pool of worker processes:
     parent: list pages ─ chunks ─▶ ProcessPoolExecutor (process_page, one page at a time)
             ◀─ documents / rejections, in input order ─ ONE ArticleWriter ─▶ MongoDB
 
-Workers run `finews_spider.normalize.steps.process_page` (the whole core, as every crawl);
+Workers run `finews_spider.core.process_page` (the whole core, as every crawl);
 the parent feeds the results, in the order the pages were listed, to one `ArticleWriter`
 (the crawl's storage code: same bulk upserts, versions, rejects, raw pages with their
 context JSON). At most `workers * 4` chunks are in flight, so memory stays flat however many
@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 # Workers import this module to find `process_chunk`: at the top only what they need (the
 # core). Scrapy, pymongo and the store are imported where the parent uses them, which keeps
 # each worker at about half the memory.
+from finews_spider.core import process_page
 from finews_spider.model import (
     Article,
     PageContext,
@@ -53,7 +54,6 @@ from finews_spider.model import (
     error_code,
     saved_page_context,
 )
-from finews_spider.normalize.steps import process_page
 from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.saved import (
     Refused,
@@ -444,7 +444,7 @@ class _Feed:
                 await self.writer.add_rejection(result)
             elif result is not None:
                 self.articles += 1
-                await self.writer.add(result)
+                await self.writer.add(result.document())
             else:
                 # Not an article, not a rejection: the ledger will not balance, as a crawl's
                 # would not when a pipeline fails on an item.

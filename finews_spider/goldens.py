@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from finews_spider.core import process_page
 from finews_spider.model import PageContext, Rejection
-from finews_spider.normalize.steps import process_page
 from finews_spider.saved import saved_pages, sidecar
 from finews_spider.schema import to_json_value
 
@@ -47,7 +47,7 @@ def outcome(page: Path, root: Path) -> dict[str, Any]:
         return {
             "rejection": {"stage": result.stage, "reason": result.reason, "detail": result.detail}
         }
-    return {"article": to_json_value(result)}
+    return {"article": to_json_value(result.document())}
 
 
 def dump(data: dict[str, Any]) -> str:

@@ -1,8 +1,8 @@
 """The plain data types that flow through the core: no Scrapy, no MongoDB.
 
 parse_page(url, body, context) -> ParsedPage   (raw fields, as the page states them)
-steps over a Draft (page + the article document being built) -> Article document (a dict
-that satisfies the article JSON Schema), or a Rejection with a reason a person can read.
+steps over a Draft (page + the article document being built) -> Article (typed, matching
+the article JSON Schema), or a Rejection with a reason a person can read.
 """
 
 from __future__ import annotations
@@ -10,23 +10,87 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 #: Bumped whenever a parser or normaliser changes its output; `reparse` uses it.
 PARSER_VERSION = "2026.11.30"
 
-#: Page kinds the parsers recognise (from the content, not the file name).
-PAGE_KINDS = (
-    "finews_source",  # finews post source: markdown with YAML front matter
-    "finews_page",  # rendered finews post (Jekyll `post` layout)
-    "eastmoney_page",  # finance.eastmoney.com/a/<id>.html article page
-    "newsshare_json",  # NewsShare GetNewsText.do JSON (+ its list record)
-)
 
-Article = dict[str, Any]
-"""An article document: the shape is the one contract in `finews_spider/schema/`."""
+@dataclass(slots=True, kw_only=True)
+class Article:
+    """An article as the core makes it: the contract's fields that the parsers fill, in
+    contract order (`finews_spider/schema/article.schema.json`; the fields marked `x-store`
+    are the store's). A test checks names, requiredness and types against the schema."""
+
+    _id: str
+    """The 18-digit Eastmoney article id when it can be known (from an NW infoCode, file name,
+    source link or URL), so one article reached by several routes is one document; otherwise
+    `url:` + 32 hex digits of the SHA-256 of the canonical URL.
+    """
+    title: str
+    """Headline, whitespace-normalised."""
+    published_at: datetime
+    """Publication instant in UTC, to the second (BSON date in MongoDB)."""
+    published_at_raw: str
+    """The date exactly as the page states it."""
+    published_tz: str
+    """UTC offset as published, or as assumed (Beijing, +08:00) when the page gives none."""
+    tz_assumed: bool
+    """True when the page gave no offset and Beijing time (UTC+8) was assumed."""
+    outlet: str | None
+    """The outlet that published the article (e.g. 经济参考网). Order of evidence: the body's source
+    line, else the list record, else a trailing attribution at the end of the digest or a
+    paragraph (`…。（央视财经）`; none when paragraphs name different outlets), else the post tag.
+    """
+    category: str | None
+    """finews category (pinyin of the outlet, or `emnews`) or Eastmoney column."""
+    tags: list[str]
+    """Tags as published (finews post tags)."""
+    summary: str | None
+    """The digest line where the page has one."""
+    body_text: str
+    """Article text: one paragraph per line, inline tags reduced to their text, furniture removed.
+    """
+    body_html: str
+    """Article HTML sanitised (no scripts, styles, event handlers, hidden elements), furniture
+    removed.
+    """
+    stocks: list[dict[str, Any]]
+    """One entry per security (secid) named by the chart widget, an inline tag or a code written in
+    the title, digest or body.
+    """
+    stock_codes: list[str]
+    """Sorted unique codes of the `stocks` entries whose kind is stock, whatever their roles
+    (`chart`, `tag`, `text`, `name`); filter `stocks.roles` to choose the evidence.
+    """
+    info_code: str | None
+    """Eastmoney infoCode (`NW…` news, `AN…` announcement, `AP…` report) when known."""
+    url: str
+    """Where this version of the article was read."""
+    source_url: str | None
+    """The original article link (Eastmoney page or NewsShare link)."""
+    page_kind: str
+    """Which kind of page this was parsed from."""
+    repairs: list[str]
+    """Defects of the page that were repaired, one code each (empty for a clean page)."""
+    content_hash: str
+    """SHA-256 of the article's substance (title, instant, body text); a change means a new
+    version.
+    """
+    parser_version: str
+    """Version of the parsers that produced this document."""
+
+    def document(self) -> dict[str, Any]:
+        """The stored document: a dict in contract order (the one conversion)."""
+        return dict(zip(ARTICLE_FIELDS, _field_values(self), strict=True))
+
+
+#: The article's fields in contract order.
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+_field_values = attrgetter(*ARTICLE_FIELDS)
 
 
 class Rejected(Exception):
@@ -129,7 +193,9 @@ class Draft:
     """An article being built: each normalisation step reads `page` and fills `doc`."""
 
     page: ParsedPage
-    doc: Article = field(default_factory=dict)
+    doc: dict[str, Any] = field(default_factory=dict)
+    #: a look at the raw page, for the rejection a later step may make of it
+    excerpt: str = ""
 
 
 @dataclass(frozen=True)

@@ -69,14 +69,8 @@ SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["finews_spider.alerts.AlertingCloseMonitorSuite"]
 
 # --- Data flow: spiders -> parsing -> pipelines -> store -----------------------------------
-# The normalisation pipelines mirror finews_spider.normalize.steps.STEPS (a test checks).
 ITEM_PIPELINES = {
-    "pipelines.normalize.DatesPipeline": 100,
-    "pipelines.normalize.SecuritiesPipeline": 200,
-    "pipelines.normalize.CleaningPipeline": 300,
-    "pipelines.normalize.SignalsPipeline": 350,
-    "pipelines.normalize.IdentityPipeline": 400,
-    "pipelines.normalize.ValidationPipeline": 500,
+    "pipelines.normalize.NormalizePipeline": 100,
     "pipelines.store.MongoPipeline": 800,
     "pipelines.ledger.LedgerPipeline": 1000,
 }

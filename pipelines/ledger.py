@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
@@ -39,7 +40,8 @@ class LedgerPipeline:
             # Already logged and (with a store) recorded: keep it out of the feed quietly.
             raise DropItem(f"rejected: {item.reason}", log_level="DEBUG")
         self.stats.inc_value("finews/articles")
+        adapter = ItemAdapter(item)
         for field in COVERED:  # field coverage for the close monitors
-            if item.get(field):
+            if adapter.get(field):
                 self.stats.inc_value(f"finews/coverage/{field}")
         return item

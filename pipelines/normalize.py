@@ -1,59 +1,20 @@
-"""Item pipelines for normalisation: one thin adapter per core step.
+"""The normalisation pipeline: the core's `complete` over each item, nothing else.
 
-Items are `Draft`s (a parsed page plus the document being built) until
-`ValidationPipeline` turns them into article documents. A step that rejects the page turns
-the item into a `Rejection`, which later pipelines pass along: nothing is dropped silently.
+Spiders yield `Draft`s (a parsed page) or `Rejection`s; this turns a Draft into an `Article`
+or a `Rejection`, exactly as `finews_spider.core.process_page` does, so a crawl and
+`finews batch` make the same output. Anything else passes through untouched.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from finews_spider.model import Draft, Rejected, Rejection
-from finews_spider.normalize import steps
+from finews_spider.core import complete
+from finews_spider.model import Draft
 
 
-class _StepPipeline:
-    stage: ClassVar[str]
-
-    def run(self, draft: Draft) -> Any:
-        dict(steps.STEPS)[self.stage](draft)
-        return draft
-
+class NormalizePipeline:
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Draft):
-            return item  # a Rejection (or a finished article) passes through untouched
-        try:
-            return self.run(item)
-        except Rejected as error:
-            excerpt = f"{item.page.title} | {item.page.body_html[:300]}"
-            return Rejection.from_error(item.page.url, error, excerpt, item.page.kind)
-
-
-class DatesPipeline(_StepPipeline):
-    stage = "dates"
-
-
-class SecuritiesPipeline(_StepPipeline):
-    stage = "securities"
-
-
-class CleaningPipeline(_StepPipeline):
-    stage = "cleaning"
-
-
-class SignalsPipeline(_StepPipeline):
-    stage = "signals"
-
-
-class IdentityPipeline(_StepPipeline):
-    stage = "identity"
-
-
-class ValidationPipeline(_StepPipeline):
-    """Checks the finished document against the article contract; emits the document."""
-
-    stage = "validation"
-
-    def run(self, draft: Draft) -> Any:
-        return steps.finish(draft)
+        if isinstance(item, Draft):
+            return complete(item)
+        return item

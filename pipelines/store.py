@@ -26,7 +26,7 @@ from scrapy.exceptions import NotConfigured
 
 from finews_spider.extensions.files_only import store_off
 from finews_spider.extensions.summary import failed, ledger, run_id_for
-from finews_spider.model import Rejection, context_json
+from finews_spider.model import Article, Rejection, context_json
 from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.store import (
     ArticleWriter,
@@ -137,9 +137,11 @@ class MongoPipeline:
         if self.writer is not None:
             if isinstance(item, Rejection):
                 await self.writer.add_rejection(item)
+            elif isinstance(item, Article):
+                await self.writer.add(item.document())
             elif isinstance(item, dict):
-                # An article document (ValidationPipeline's dict): the writer takes its own
-                # shallow copy (`prepare`) and never modifies nested values, so no deep copy.
+                # An article document: the writer takes its own shallow copy (`prepare`) and
+                # never modifies nested values, so no deep copy.
                 await self.writer.add(item)
             elif ItemAdapter.is_item(item):
                 await self.writer.add(ItemAdapter(item).asdict())

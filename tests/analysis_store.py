@@ -13,8 +13,10 @@ from pathlib import Path
 
 from pymongo import MongoClient
 
+from finews_spider.schema import page_kinds
+
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("finews_source", "finews_page", "eastmoney_page", "newsshare_json")
+KINDS = page_kinds()
 
 
 def finews(uri: str, database: str, home: Path, *args: str) -> subprocess.CompletedProcess[str]:

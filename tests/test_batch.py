@@ -18,13 +18,12 @@ from pymongo import MongoClient
 
 from finews_spider.model import PARSER_VERSION
 from finews_spider.saved import SIDECAR_SUFFIXES, saved_pages
+from finews_spider.schema import page_kinds
 from finews_spider.store.embedded import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-NORMAL = [
-    FIXTURES / k for k in ("finews_source", "finews_page", "eastmoney_page", "newsshare_json")
-]
+NORMAL = [FIXTURES / k for k in page_kinds()]
 #: Fields a later run is allowed to move.
 MOVING = {"last_seen_at", "first_seen_at", "updated_at", "body_seen_at", "archived_at"}
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -143,8 +142,6 @@ def snapshot(uri: str, db: str) -> dict[str, list[dict[str, Any]]]:
                 if name == "rejects":
                     doc.pop("_id")  # an ObjectId: keyed by (url, stage, reason)
                     doc.pop("count", None)
-                    # the crawl's pipelines quote the parsed title and body; the core, the page
-                    doc.pop("excerpt", None)
             if name == "rejects":
                 docs.sort(key=lambda d: (d["url"], d["stage"], d["reason"]))
             out[name] = docs

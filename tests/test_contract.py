@@ -2,24 +2,65 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, get_type_hints
 
-from scrapy.utils.misc import load_object
-
-from finews_spider import settings
-from finews_spider.normalize.steps import STEPS
-from finews_spider.schema import article_errors, markdown_table, mongo_validator
+from finews_spider.model import ARTICLE_FIELDS, Article
+from finews_spider.parsing.kinds import kind_names
+from finews_spider.schema import (
+    article_errors,
+    article_schema,
+    markdown_table,
+    mongo_validator,
+    page_kinds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_pipelines_run_the_core_steps_in_core_order() -> None:
-    ordered = sorted(settings.ITEM_PIPELINES.items(), key=lambda kv: kv[1])
-    stages = [
-        getattr(load_object(path), "stage", None) for path, _ in ordered if "normalize" in path
-    ]
-    assert stages == [name for name, _ in STEPS] + ["validation"]
+def _python_type(prop: dict[str, Any]) -> object:
+    """The annotation a contract property asks of `Article`."""
+    if "enum" in prop:
+        return str
+    kind = prop["type"]
+    if kind == "string":
+        return datetime if prop.get("format") == "date-time" else str
+    if kind == ["string", "null"]:
+        return str | None
+    if kind == "boolean":
+        return bool
+    if kind == "array":
+        return list[dict[str, Any]] if prop["items"].get("type") == "object" else list[str]
+    raise AssertionError(f"no Python type for {prop}")
+
+
+def test_the_article_dataclass_is_the_contract() -> None:
+    """Article has the contract's fields that the core fills (not the store's `x-store`
+    ones), in contract order, each required, each of the type the schema says."""
+    schema = article_schema()
+    core_fields = [name for name, p in schema["properties"].items() if not p.get("x-store")]
+    assert list(ARTICLE_FIELDS) == core_fields
+    assert set(core_fields) == set(schema["required"])
+    declared = {f.name: f for f in dataclasses.fields(Article)}
+    assert all(f.default is f.default_factory is dataclasses.MISSING for f in declared.values())
+    hints = get_type_hints(Article)
+    for name in core_fields:
+        assert hints[name] == _python_type(schema["properties"][name]), name
+
+
+def test_an_article_document_is_the_stored_dict_in_contract_order() -> None:
+    doc = _doc()
+    article = Article(**doc)
+    assert list(article.document().items()) == list(doc.items())
+    assert article_errors(article.document()) == []
+
+
+def test_the_page_kind_registry_is_the_contract_enum() -> None:
+    """The registry (`finews_spider/parsing/kinds.py`) and the schema's `page_kind` enum name
+    the same kinds: a new kind needs both its registry line and its enum value."""
+    assert sorted(kind_names()) == sorted(page_kinds())
 
 
 def test_mongo_validator_is_derived_from_the_contract() -> None:

@@ -19,9 +19,9 @@ import pytest
 from pymongo import MongoClient
 from sites import LoopbackServer, LoopbackSite, Response
 
+from finews_spider.core import process_page
 from finews_spider.limits import CappedRobotParser, head_lines
 from finews_spider.model import Rejection
-from finews_spider.normalize.steps import process_page
 from finews_spider.origins import origin, same_origin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,7 +49,7 @@ def test_format_characters_inside_a_real_title_keep_it() -> None:
     page = em_page("<p>　　央行开展逆回购操作，市场流动性合理充裕。</p>", 3, title="央行\u200b操作")
     result = process_page(f"https://finance.eastmoney.com/a/{nid(3)}.html", page.encode())
     assert not isinstance(result, Rejection), result
-    assert result["title"] == "央行\u200b操作"
+    assert result.title == "央行\u200b操作"
 
 
 # --------------------------------------------------------------------------- origins

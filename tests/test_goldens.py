@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from finews_spider.goldens import FIXTURE_URL_ROOT, expected_path, outcome
-from finews_spider.schema import article_errors
+from finews_spider.schema import article_errors, page_kinds
 from finews_spider.spiders.replay import saved_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,8 +22,8 @@ PAGES = list(saved_pages(FIXTURES))
 
 
 def test_there_are_fixtures_of_every_page_kind() -> None:
-    kinds = {p.parent.name for p in PAGES}
-    assert {"finews_source", "finews_page", "eastmoney_page", "newsshare_json"} <= kinds
+    folders = {p.parent.name for p in PAGES}
+    assert set(page_kinds()) <= folders
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(FIXTURES)))

@@ -16,14 +16,13 @@ from pymongo import MongoClient
 from scrapy import signals
 
 from finews_spider.model import PARSER_VERSION
+from finews_spider.schema import page_kinds
 from finews_spider.spiders.replay import ReplaySpider
 from finews_spider.store.embedded import EmbeddedServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-NORMAL = [
-    FIXTURES / k for k in ("finews_source", "finews_page", "eastmoney_page", "newsshare_json")
-]
+NORMAL = [FIXTURES / k for k in page_kinds()]
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 pytestmark = pytest.mark.store

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
+from finews_spider.schema import page_kinds
 from finews_spider.store.securities import master_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-KINDS = ("finews_source", "finews_page", "eastmoney_page", "newsshare_json")
+KINDS = page_kinds()
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 

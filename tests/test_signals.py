@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from finews_spider.model import Draft, PageContext, ParsedPage
+from finews_spider.core import build_article, process_page
+from finews_spider.model import Article, Draft, PageContext, ParsedPage
 from finews_spider.normalize.attribution import attributed_outlet, trailing_attribution
 from finews_spider.normalize.cleaning import clean_body
 from finews_spider.normalize.names import link_names, name_table
 from finews_spider.normalize.securities import merge_stocks, securities_in_text
-from finews_spider.normalize.steps import build_article, process_page
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "posts"
 
@@ -169,7 +169,7 @@ def _page(**fields: object) -> ParsedPage:
     ],
 )
 def test_order_of_evidence_for_the_outlet(fields: dict[str, object], outlet: str | None) -> None:
-    assert build_article(Draft(_page(**fields)))["outlet"] == outlet
+    assert build_article(Draft(_page(**fields))).outlet == outlet
 
 
 #: The `text` links on the real posts, each checked by hand against the post.
@@ -188,8 +188,8 @@ def test_text_links_on_the_real_posts() -> None:
     links = {}
     for path in sorted(CORPUS.glob("*.md")):
         doc = process_page(path.as_uri(), path.read_bytes(), PageContext(file_name=path.name))
-        if isinstance(doc, dict):
-            found = {(s["secid"], s["name"]) for s in doc["stocks"] if "text" in s["roles"]}
+        if isinstance(doc, Article):
+            found = {(s["secid"], s["name"]) for s in doc.stocks if "text" in s["roles"]}
             if found:
                 links[path.name] = found
     assert links == CORPUS_TEXT_LINKS
@@ -244,8 +244,8 @@ def test_names_link_without_codes_longest_first() -> None:
 def test_the_core_links_names_only_given_a_table() -> None:
     body = "<p>贵州茅台今日领涨。</p>"
     without = build_article(Draft(_page(body_html=body)))
-    assert without["stocks"] == []
+    assert without.stocks == []
     page = _page(body_html=body, context=PageContext(names=name_table(MASTERS)))
     doc = build_article(Draft(page))
-    assert [(s["secid"], s["roles"]) for s in doc["stocks"]] == [("1.600519", ["name"])]
-    assert doc["stock_codes"] == ["600519"]
+    assert [(s["secid"], s["roles"]) for s in doc.stocks] == [("1.600519", ["name"])]
+    assert doc.stock_codes == ["600519"]

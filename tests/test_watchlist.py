@@ -22,8 +22,8 @@ import pytest
 from pymongo import MongoClient
 from sites import LoopbackSite
 
-from finews_spider.model import PageContext, Rejected
-from finews_spider.normalize.steps import process_page
+from finews_spider.core import process_page
+from finews_spider.model import Article, PageContext, Rejected
 from finews_spider.parsing.search import parse_search_answer, search_request_url
 
 ANSWERS = Path(__file__).resolve().parent / "search_answers"
@@ -92,23 +92,23 @@ URL = "https://finance.eastmoney.com/a/202403082990000002.html"
 def test_search_record_fills_what_the_article_page_lacks_highlights_removed() -> None:
     body = PAGE.format(head="").encode()
     doc = process_page(URL, body, PageContext(list_record=RECORD))
-    assert isinstance(doc, dict), doc
-    assert doc["title"] == "贵州茅台：一季度营收增长"
-    assert doc["outlet"] == "证券时报"
-    assert doc["published_at_raw"] == "2024-03-08 21:30:00" and doc["tz_assumed"] is True
+    assert isinstance(doc, Article), doc
+    assert doc.title == "贵州茅台：一季度营收增长"
+    assert doc.outlet == "证券时报"
+    assert doc.published_at_raw == "2024-03-08 21:30:00" and doc.tz_assumed is True
     without = process_page(URL, body, PageContext())
-    assert not isinstance(without, dict)  # no title, no date: rejected without the record
+    assert not isinstance(without, Article)  # no title, no date: rejected without the record
 
 
 def test_the_article_page_wins_over_its_search_record() -> None:
     head = '<h1>页面标题</h1><div class="time">2024年03月08日 21:30</div>'
     head += '<div class="source">来源：经济参考网</div>'
     doc = process_page(URL, PAGE.format(head=head).encode(), PageContext(list_record=RECORD))
-    assert isinstance(doc, dict), doc
-    assert (doc["title"], doc["outlet"]) == ("页面标题", "经济参考网")
+    assert isinstance(doc, Article), doc
+    assert (doc.title, doc.outlet) == ("页面标题", "经济参考网")
     # one content_hash whichever route read the page
     plain = process_page(URL, PAGE.format(head=head).encode(), PageContext())
-    assert isinstance(plain, dict) and plain["content_hash"] == doc["content_hash"]
+    assert isinstance(plain, Article) and plain.content_hash == doc.content_hash
 
 
 # --- the crawl ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ benchmarks/run.py: its keyword dispatch runs for every field and every `stocks` 
 validator's own schema and format checker, and is *sound*: it says True only when jsonschema
 would find no error. Anything it cannot prove (an unknown keyword, a non-string enum, a
 datetime where the contract has no date-time, a naive datetime, any violation) makes it say
-False, and `steps.finish` then asks jsonschema, which decides and words the errors. So valid
+False, and `core.finish` then asks jsonschema, which decides and words the errors. So valid
 articles skip jsonschema, and every rejection is exactly what it was.
 
 `tests/test_batch.py` checks it against jsonschema on every golden document and on

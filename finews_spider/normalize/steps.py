@@ -1,17 +1,15 @@
-"""The normalisation steps, in order. Each reads `draft.page` and fills `draft.doc`.
+"""The normalisation steps. Each reads `draft.page` and fills `draft.doc`.
 
-The Scrapy item pipelines (`pipelines/normalize.py`) are one thin adapter per step, and the
-batch re-processor calls `build_article` directly: both run exactly this code.
+`finews_spider.core.STEPS` runs them in order; every runtime goes through the core.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from finews_spider.model import PARSER_VERSION, Article, Draft, PageContext, Rejected, Rejection
+from finews_spider.model import PARSER_VERSION, Draft, Rejected
 from finews_spider.normalize.attribution import attributed_outlet
 from finews_spider.normalize.cleaning import clean_body
-from finews_spider.normalize.contract import is_valid
 from finews_spider.normalize.dates import check_against_article_id, parse_published
 from finews_spider.normalize.identity import article_id, content_hash, url_id
 from finews_spider.normalize.names import link_names
@@ -21,9 +19,7 @@ from finews_spider.normalize.securities import (
     securities_in_text,
     stock_codes,
 )
-from finews_spider.parsing import parse_page
-from finews_spider.parsing.text import excerpt, one_line, visible
-from finews_spider.schema import article_schema, validate_article
+from finews_spider.parsing.text import one_line, visible
 
 Step = Callable[[Draft], None]
 
@@ -104,63 +100,3 @@ def normalize_identity(draft: Draft) -> None:
         content_hash=content_hash(doc["title"], doc["published_at"], doc["body_text"]),
         parser_version=PARSER_VERSION,
     )
-
-
-#: The pipeline order. `finews_spider.settings.ITEM_PIPELINES` mirrors it (a test checks).
-STEPS: tuple[tuple[str, Step], ...] = (
-    ("dates", normalize_dates),
-    ("securities", normalize_securities),
-    ("cleaning", normalize_text),
-    ("signals", normalize_signals),
-    ("identity", normalize_identity),
-)
-
-_FIELD_ORDER = tuple(article_schema()["properties"])
-
-
-def finish(draft: Draft) -> Article:
-    """The validated article document, fields in contract order."""
-    doc = {name: draft.doc[name] for name in _FIELD_ORDER if name in draft.doc}
-    _check_text(doc)
-    if is_valid(doc):  # proven valid without jsonschema (a third of the core's time)
-        return doc
-    return validate_article(doc)  # decides, and words the errors
-
-
-def _check_text(value: object, path: str = "") -> None:
-    """Lone surrogates (`\\ud800` escapes in JSON) cannot be stored as UTF-8/BSON: reject the
-    page with its reason instead of letting the store fail on it."""
-    kind = type(value)
-    if kind is str:
-        try:
-            value.encode("utf-8")  # type: ignore[union-attr]
-        except UnicodeEncodeError:
-            raise Rejected(
-                "validation", "invalid_text", f"{path or 'a field'} holds unpaired surrogates"
-            ) from None
-    elif kind is dict or isinstance(value, dict):
-        for key, sub in value.items():  # type: ignore[union-attr]
-            if type(sub) is not str or not sub.isascii():  # ASCII cannot hold a surrogate
-                _check_text(sub, f"{path}/{key}")
-    elif kind is list or isinstance(value, list):
-        for sub in value:  # type: ignore[union-attr]
-            if type(sub) is not str or not sub.isascii():
-                _check_text(sub, path)
-
-
-def build_article(draft: Draft) -> Article:
-    for _stage, step in STEPS:
-        step(draft)
-    return finish(draft)
-
-
-def process_page(url: str, body: bytes, context: PageContext | None = None) -> Article | Rejection:
-    """The whole core for one page: parse, normalise, validate. Never raises Rejected."""
-    page = None
-    try:
-        page = parse_page(url, body, context)
-        return build_article(Draft(page))
-    except Rejected as error:
-        return Rejection.from_error(
-            url, error, excerpt(body), page_kind=page.kind if page else None
-        )

@@ -14,9 +14,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
-from finews_spider.parsing.finews_source import parse_finews_source
-from finews_spider.parsing.html_pages import parse_eastmoney_page, parse_finews_page
-from finews_spider.parsing.newsshare import parse_newsshare_json
+from finews_spider.parsing.kinds import KINDS, PARSERS
 from finews_spider.parsing.text import decode, undo_double_encoding
 
 __all__ = ["detect_kind", "parse_page"]
@@ -24,21 +22,14 @@ __all__ = ["detect_kind", "parse_page"]
 #: A page larger than this is refused before parsing (hostile or broken).
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 
-_RENDERED_POST = re.compile(r"<small>\s*\(GMT\+8, Asia/Shanghai")
-_EASTMONEY = re.compile(r"""id=["']?(ContentBody|zwtext)\b|class=["']?newsContent\b""")
 _SHARE_SHELL = re.compile(r"NewsShare|GetNewsText\.do")
 
 
 def detect_kind(text: str) -> str:
-    head = text.lstrip("\ufeff \t\r\n")
-    if head.startswith("---"):
-        return "finews_source"
-    if head.startswith("{"):
-        return "newsshare_json"
-    if _RENDERED_POST.search(text):
-        return "finews_page"
-    if _EASTMONEY.search(text):
-        return "eastmoney_page"
+    """The first kind of the registry (`parsing.kinds.KINDS`) whose recogniser matches."""
+    for kind in KINDS:
+        if kind.recognise(text):
+            return kind.name
     if _SHARE_SHELL.search(text) and "<script" in text.lower():
         raise Rejected(
             "parse",
@@ -47,14 +38,6 @@ def detect_kind(text: str) -> str:
             "its text comes from NewsData/GetNewsText.do?id=<infoCode>",
         )
     raise Rejected("parse", "unknown_page_kind", "not a finews post, Eastmoney article or JSON")
-
-
-_PARSERS = {
-    "finews_source": parse_finews_source,
-    "finews_page": parse_finews_page,
-    "eastmoney_page": parse_eastmoney_page,
-    "newsshare_json": parse_newsshare_json,
-}
 
 
 def parse_page(url: str, body: bytes, context: PageContext | None = None) -> ParsedPage:
@@ -77,7 +60,7 @@ def parse_page(url: str, body: bytes, context: PageContext | None = None) -> Par
         context = replace(context, file_name=name or None)
     kind = detect_kind(text)
     try:
-        page = _PARSERS[kind](url, text, context)
+        page = PARSERS[kind](url, text, context)
         if restored is not None:
             page.repairs.append("double_encoded_utf8")
         return page

@@ -16,7 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from finews_spider.model import Article, Rejected
+from finews_spider.model import Rejected
 
 _UNSUPPORTED_BY_MONGO = {
     "$schema",
@@ -34,6 +34,12 @@ _UNSUPPORTED_BY_MONGO = {
 def article_schema() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("article.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+def page_kinds() -> tuple[str, ...]:
+    """The contract's `page_kind` values, in the contract's order (the parsers' registry,
+    `finews_spider.parsing.kinds`, declares one recogniser and parser for each)."""
+    return tuple(article_schema()["properties"]["page_kind"]["enum"])
 
 
 def stock_roles() -> tuple[str, ...]:
@@ -68,7 +74,7 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
-def article_errors(doc: Article) -> list[str]:
+def article_errors(doc: dict[str, Any]) -> list[str]:
     """Every way `doc` breaks the contract, as `path: message` lines (empty when valid)."""
     try:
         instance = to_json_value(doc)
@@ -78,7 +84,7 @@ def article_errors(doc: Article) -> list[str]:
     return [f"{'/'.join(map(str, e.path)) or '(document)'}: {e.message[:300]}" for e in errors]
 
 
-def validate_article(doc: Article) -> Article:
+def validate_article(doc: dict[str, Any]) -> dict[str, Any]:
     """Return `doc` unchanged, or raise Rejected(validation, schema_violation)."""
     errors = article_errors(doc)
     if errors:

@@ -12,11 +12,10 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from finews_spider.core import read_page
 from finews_spider.distributed import first_in_run
-from finews_spider.model import Draft, PageContext, Rejected, Rejection, error_code
+from finews_spider.model import Draft, PageContext, Rejection, error_code
 from finews_spider.origins import RedirectOffsite
-from finews_spider.parsing import parse_page
-from finews_spider.parsing.text import excerpt
 
 #: Request.meta key marking a request whose response is an article page (not a list page).
 ARTICLE = "finews_article"
@@ -86,10 +85,7 @@ class ArticleSpider(scrapy.Spider):
             list_record=list_record,
             names=names,
         )
-        try:
-            return Draft(parse_page(url, body, context))
-        except Rejected as error:
-            return Rejection.from_error(url, error, excerpt(body))
+        return read_page(url, body, context)
 
     def article_failed(self, failure: Failure) -> Iterator[Rejection]:
         """Errback for article requests: a page that could not be fetched is still accounted
