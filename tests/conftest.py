@@ -13,12 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from pymongo import MongoClient
 
 from finews_spider.model import PARSER_VERSION
 from finews_spider.normalize.identity import content_hash
 from finews_spider.schema import article_errors
 from finews_spider.store.embedded import EmbeddedServer
+
+# Hypothesis: the same examples on every run, a bounded number, no example database written
+# to the tree; FINEWS_HYPOTHESIS=long searches longer and afresh each run, for local hunts.
+settings.register_profile("ci", derandomize=True, max_examples=150, deadline=None, database=None)
+settings.register_profile("long", max_examples=5000, deadline=None, database=None, print_blob=True)
+settings.load_profile(os.environ.get("FINEWS_HYPOTHESIS", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import lxml.etree as etree
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from finews_spider.model import Rejected
 from finews_spider.normalize.cleaning import REMOVAL_CODES, CleanBody, clean_body
@@ -455,6 +457,73 @@ def test_html_keeps_allowed_structure_only() -> None:
         "<p>&lt;不是标签&gt; &amp;</p>"
     )
     assert result.body_text == "粗斜下H2O x2字体\n<不是标签> &"
+
+
+_TAGS = ["p", "br", "b", "strong", "em", "u", "sub", "sup", "h1", "h2", "ul", "ol",
+         "li", "blockquote", "table", "tr", "td", "img", "a", "center", "font", "pre",
+         "dt", "div", "span", "script", "style", "iframe", "frame", "object", "embed",
+         "applet", "form", "input", "button", "textarea", "select", "noscript",
+         "template", "svg", "math", "title", "meta", "link", "base", "canvas", "video",
+         "xmp", "noembed", "body", "html", "head"]  # fmt: skip
+_ATTRIBUTES = ["onclick", "onerror", "OnLoad", "style", "class", "id", "data-code",
+               "href", "src", "alt", "width", "height", "title", "rel", "target",
+               "action", "formaction", "srcset", "background", "xlink:href", "xmlns"]  # fmt: skip
+_VALUES = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)",
+           "&#106;avascript:alert(1)", "jav&#x09;ascript:x", "vbscript:x", "data:text/html,x",
+           "https://dfscdn.dfcfw.com/a.jpg", "http://example.com/?a=1&b=2", "//evil.example/x",
+           "/relative", "552", "display:none", "x", "", '"><script>alert(1)</script>',
+           "https://a.example/\"onerror=\"x"]  # fmt: skip
+# Text with markup's special characters, CJK, whitespace and control characters.
+_TEXT = st.text("正文市场abc <>&\"'=/;:\u3000\xa0\x00\x0b\u200b\ud800", max_size=8)
+# Loose markup that no element strategy makes on its own.
+_RAW = st.sampled_from(["<!--", "-->", "<![CDATA[", "]]>", "</p>", "</div>", "<scr", "ipt>",
+                        "</body></html>", "<?xml?>", "<!DOCTYPE>", "&lt;script&gt;",
+                        "<"])  # fmt: skip
+
+
+_ATTRIBUTE = st.tuples(st.sampled_from(_ATTRIBUTES), st.sampled_from(_VALUES) | _TEXT)
+_URL = st.tuples(st.sampled_from(["href", "src"]), st.sampled_from(_VALUES))
+
+
+@st.composite
+def _element(draw: st.DrawFn, children: st.SearchStrategy[str]) -> str:
+    # half the elements are links or images with a URL of every kind, as the dangerous ones
+    if draw(st.booleans()):
+        tag, attrs = draw(st.sampled_from(["a", "img"])), [draw(_URL)]
+    else:
+        tag, attrs = draw(st.sampled_from(_TAGS)), []
+    attrs += draw(st.lists(_ATTRIBUTE, max_size=3))
+    inner = "".join(draw(st.lists(children, max_size=4)))
+    end = f"</{tag}>" if draw(st.booleans()) else ""
+    written = "".join(f' {name}="{value}"' for name, value in attrs)
+    return f"<{tag}{written}>{inner}{end}"
+
+
+# After a real paragraph, so that what the markup leaves is rendered rather than rejected.
+_BODIES = st.recursive(_TEXT | _RAW, _element, max_leaves=25).map(lambda body: f"<p>正文</p>{body}")
+
+
+@given(body=_BODIES)
+@example(body='<p>正文<script>alert("x")</script></p><a href=" JaVaScRiPt:x">坏</a>')
+@example(body='<p><img src="x" onerror="alert(1)"><img src="data:image/png;base64,AA"></p>')
+@example(
+    body='<p>正文<img src="https://dfscdn.dfcfw.com/a.jpg" style="x" class="c" onload="x()"></p>'
+)
+@example(body="<svg><script>alert(2)</script><text>svg</text></svg><math><mi>x</mi></math>")
+@example(body='<form action="https://evil.example/"><input value="v"><button>按</button></form>')
+@example(body='<div class="c" id="i" style="color:red" data-x="1"><span>正文</span></div>')
+@example(body='<p><a href="jav&#x09;ascript:alert(1)">链接</a>正文</p>')
+@example(body="<p>正文</p><!-- never closed <script>alert(1)</script>")
+@example(body="<xmp><script>alert(1)</script></xmp><p>正文</p>")
+def test_no_generated_body_leaves_active_content_in_the_html(body: str) -> None:
+    """Whatever markup goes in, body_html holds no active element, handler, style, class, id
+    or non-http(s) URL (or the body is rejected as empty)."""
+    try:
+        result = clean_body(body)
+    except Rejected as error:
+        assert (error.stage, error.reason) == ("cleaning", "empty_body"), error
+        return
+    assert_safe_html(result.body_html)
 
 
 # --------------------------------------------------------------------------- rejection

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import random
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import example, find, given, settings
+from hypothesis import strategies as st
 
 from finews_spider.model import Rejected
 from finews_spider.normalize.dates import (
     BEIJING,
+    EARLIEST,
+    FUTURE_SLACK,
     PublishedDate,
     check_against_article_id,
     parse_published,
@@ -313,65 +317,125 @@ EDGE_TIMES = [
     datetime(9999, 12, 31, 23, tzinfo=UTC),
     datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),
 ]
+# A "now" under which no date is implausibly late, so a guessed one shows.
+LATEST = EDGE_TIMES[3]
 
 
-def _random_inputs(count: int) -> list[str]:
-    rng = random.Random(20220303)
-
-    def digits(n: int) -> str:
-        return "".join(rng.choice("0123456789") for _ in range(n))
-
-    templates = [
-        lambda: (
-            f"{digits(4)}-{digits(2)}-{digits(2)} {digits(2)}:{digits(2)}:{digits(2)}"
-            f" {rng.choice('+-')}{digits(2)}{rng.choice(['', ':'])}{digits(2)}"
-        ),
-        lambda: (
-            f"{digits(4)}年{digits(rng.randint(1, 2))}月{digits(rng.randint(1, 2))}日"
-            f" {digits(rng.randint(1, 2))}:{digits(2)}"
-        ),
-        lambda: f"{rng.choice(['今天', '昨天'])}{digits(rng.randint(1, 2))}:{digits(2)}",
-        lambda: digits(rng.choice([10, 13])),
-        lambda: "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 40))),
-        lambda: "".join(chr(rng.randint(0, 0x10FFFF)) for _ in range(rng.randint(0, 30))),
-    ]
-    seeds = [raw for raw, *_ in READ if isinstance(raw, str)] + INVALID + UNREADABLE[:25]
-    out: list[str] = []
-    for _ in range(count):
-        if rng.random() < 0.6:
-            out.append(rng.choice(templates)())
-        else:  # mutate a real form: replace, insert or delete a few characters
-            chars = list(rng.choice(seeds))
-            for _ in range(rng.randint(1, 3)):
-                i = rng.randint(0, len(chars))
-                op = rng.random()
-                if op < 0.4 and i < len(chars):
-                    chars[i] = rng.choice(ALPHABET)
-                elif op < 0.7:
-                    chars.insert(i, chr(rng.randint(0, 0x2FFFF)))
-                elif i < len(chars):
-                    del chars[i]
-            out.append("".join(chars))
-    return out
+def _shaped(pattern: str) -> st.SearchStrategy[str]:
+    return st.from_regex(pattern, fullmatch=True)
 
 
-def test_random_strings_only_ever_raise_rejected() -> None:
-    # hypothesis is not installed in the venv: a seeded random search stands in for it
-    read = 0
-    for n, raw in enumerate(_random_inputs(6000)):
-        fetched = [None, *EDGE_TIMES][n % 6]
-        now = [NOW, *EDGE_TIMES][n // 6 % 6]
-        try:
-            parsed = parse_published(raw, fetched_at=fetched, now=now)
-        except Rejected as error:
-            assert error.reason in REASONS
-            assert error.detail
-            continue
-        read += 1
-        assert parsed.instant.tzinfo is UTC
-        assert parsed.instant.microsecond == 0
-        assert parsed.raw == raw
-    assert read > 0  # the search does reach real dates
+# Published forms with their fields drawn at random, so most are readable and the rest are
+# invalid or implausible in every way a field can be.
+_TEMPLATES = st.one_of(
+    _shaped(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{2}:?[0-9]{2}"),
+    _shaped(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日 [0-9]{1,2}:[0-9]{2}"),
+    _shaped(r"(今天|昨天)[0-9]{1,2}:[0-9]{2}"),
+    _shaped(r"[0-9]{10}|[0-9]{13}"),
+    st.text(ALPHABET, max_size=40),
+    st.text(st.characters(exclude_categories=()), max_size=30),  # lone surrogates included
+)
+_SEEDS = [raw for raw, *_ in READ if isinstance(raw, str)] + INVALID + UNREADABLE[:25]
+# One edit of a real form: replace a character with one of ALPHABET, insert any character,
+# or delete one; positions past the end clamp to it.
+_EDIT = st.tuples(
+    st.integers(0, 100),
+    st.sampled_from(["replace", "insert", "delete"]),
+    st.sampled_from(ALPHABET) | st.characters(max_codepoint=0x2FFFF, exclude_categories=()),
+)
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> str:
+    chars = list(draw(st.sampled_from(_SEEDS)))
+    for at, op, char in draw(st.lists(_EDIT, min_size=1, max_size=3)):
+        at = min(at, len(chars))
+        if op == "insert":
+            chars.insert(at, char)
+        elif at < len(chars):
+            if op == "replace":
+                chars[at] = char
+            else:
+                del chars[at]
+    return "".join(chars)
+
+
+DATE_STRINGS = _TEMPLATES | _mutated()
+# Fetch times and "now"s: none, the edges of the datetime range, and any aware time.
+_ANY_AWARE = st.datetimes(timezones=st.sampled_from([UTC, BEIJING, timezone(timedelta(hours=-5))]))
+FETCH_TIMES = st.sampled_from([None, *EDGE_TIMES]) | _ANY_AWARE
+NOWS = st.sampled_from([NOW, *EDGE_TIMES]) | _ANY_AWARE
+
+
+@given(raw=DATE_STRINGS, fetched=FETCH_TIMES, now=NOWS)
+@example(raw="昨天 00:00", fetched=datetime(1, 1, 1, tzinfo=UTC), now=NOW)
+@example(raw="今天 23:59", fetched=EDGE_TIMES[4], now=NOW)
+@example(raw="9999-12-31 23:59:59 -0500", fetched=None, now=EDGE_TIMES[3])
+@example(raw="0001-01-01 00:00:00 +0800", fetched=None, now=NOW)
+@example(raw="20220303T163957.5+0800", fetched=None, now=NOW)
+@example(raw="2022-03-03T16:39:57+14:01", fetched=None, now=NOW)
+@example(raw="２０２２-０３-０３ １６:３９", fetched=FETCHED, now=NOW)
+@example(raw="2022年0\ud800月03日 16:39", fetched=FETCHED, now=NOW)
+@example(raw="9999999999999", fetched=None, now=EDGE_TIMES[3])
+def test_any_string_is_read_or_rejected_with_a_reason(
+    raw: str, fetched: datetime | None, now: datetime
+) -> None:
+    try:
+        parsed = parse_published(raw, fetched_at=fetched, now=now)
+    except Rejected as error:
+        assert error.reason in REASONS
+        assert error.detail
+        return
+    assert parsed.instant.tzinfo is UTC
+    assert parsed.instant.microsecond == 0
+    assert parsed.raw == raw
+    assert parsed.instant >= EARLIEST and parsed.instant - FUTURE_SLACK <= now
+
+
+# Dates that leave out the year, as Eastmoney's list pages and relative forms do.
+YEARLESS = st.one_of(
+    _shaped(r"[0-9]{1,2}月[0-9]{1,2}日 ?[0-9]{1,2}:[0-9]{2}"),
+    _shaped(r"[0-9]{2}[-/][0-9]{2} [0-9]{2}:[0-9]{2}"),
+    _shaped(r"(今天|昨天|前天)? ?([01]?[0-9]|2[0-5]):[0-6][0-9](:[0-6][0-9])?"),
+    (st.text(ALPHABET, max_size=40) | _mutated()).filter(lambda raw: not re.search(r"\d{4}", raw)),
+)
+
+
+@given(raw=YEARLESS, fetched=FETCH_TIMES, now=NOWS)
+@example(raw="3月3日 16:39", fetched=FETCHED, now=LATEST)
+@example(raw="03-03 16:39", fetched=FETCHED, now=LATEST)
+@example(raw="今天 16:25", fetched=None, now=LATEST)
+@example(raw="昨天 00:00", fetched=FETCHED, now=NOW)
+def test_a_year_is_never_invented(raw: str, fetched: datetime | None, now: datetime) -> None:
+    """Text without a year (no run of four digits) is rejected, or resolved from the fetch
+    time alone: never from `now` or the clock, never from a guess."""
+    assert not _reads(raw, None, LATEST), f"{raw!r} was read with no fetch time"
+    try:
+        parsed = parse_published(raw, fetched_at=fetched, now=now)
+    except Rejected:
+        return
+    assert fetched is not None, f"{raw!r} was read with no fetch time"
+    day = fetched.astimezone(BEIJING).date()
+    assert parsed.instant.astimezone(BEIJING).date() in {day, day - timedelta(days=1)}
+
+
+def _reads(raw: str, fetched: datetime | None, now: datetime = NOW) -> bool:
+    try:
+        parse_published(raw, fetched_at=fetched, now=now)
+    except Rejected:
+        return False
+    return True
+
+
+FIND = settings(derandomize=True, database=None, max_examples=2000)
+
+
+def test_the_date_strings_reach_real_dates() -> None:
+    """The property above checks read dates too, not only rejections."""
+    readable = find(DATE_STRINGS, lambda raw: _reads(raw, FETCHED), settings=FIND)
+    assert parse(readable).raw == readable
+    yearless = find(YEARLESS, lambda raw: _reads(raw, FETCHED), settings=FIND)
+    assert parse(yearless).raw == yearless
 
 
 @pytest.mark.parametrize("edge", EDGE_TIMES)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from finews_spider.core import build_article, process_page
 from finews_spider.model import Article, Draft, PageContext, ParsedPage
@@ -84,6 +86,64 @@ def test_written_codes(text: str, expected: list[tuple[str, str, str, str]]) -> 
     ],
 )
 def test_not_securities(text: str) -> None:
+    assert securities_in_text([text]) == []
+
+
+def _shaped(pattern: str) -> st.SearchStrategy[str]:
+    return st.from_regex(pattern, fullmatch=True)
+
+
+# Sentence text around a parenthetical (no parentheses), and a name right before it.
+_PROSE = st.text("公司股份集团于在年报披露募资净额款项的了ABCxyz0123，。、：；  ", max_size=10)
+_NAMES = st.text("中国平安贵州茅台科技银行股份集团*ST", min_size=2, max_size=6)
+_YEARS = _shaped(r"(19|20)[0-9]{2}") | _shaped(r"(19|20)[0-9]{2}(年|年度)")
+_DATES = st.one_of(
+    _shaped(r"(19|20)[0-9]{2}[01][0-9][0-3][0-9]"),
+    _shaped(r"(19|20)[0-9]{2}-[01]?[0-9]-[0-3]?[0-9]"),
+    _shaped(r"(19|20)[0-9]{2}\.[01]?[0-9]\.[0-3]?[0-9]"),
+    _shaped(r"(19|20)[0-9]{2}/[01]?[0-9]/[0-3]?[0-9]"),
+    _shaped(r"((19|20)[0-9]{2}年)?[01]?[0-9]月[0-3]?[0-9]日"),
+)
+# Six digits in an A-share number plan: the trap, an amount or a number in a code's shape.
+_CODE_SHAPED = "(000|002|300|600|601|688)[0-9]{3}"
+_UNITS = "(元|万元|亿元|万股|股|美元|港元|亿|万|%)"
+_AMOUNTS = st.one_of(
+    _shaped(r"[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]{1,2})?(元|万元|亿元)?"),
+    _shaped(rf"[0-9]{{1,9}}(\.[0-9]{{1,4}})? ?{_UNITS}"),
+    _shaped(rf"{_CODE_SHAPED}(\.[0-9]{{1,4}})? ?{_UNITS}"),
+    _shaped(rf"([0-9]{{1,6}}|{_CODE_SHAPED})\.[0-9]{{1,4}}"),
+)
+# A phone number: a phone word then any digits, or a number in a phone number's shape.
+_PHONE_WORDS = st.sampled_from(["电话", "热线", "传真", "手机", "客服电话", "咨询热线", "号码"])
+_PHONES = st.one_of(
+    st.tuples(_PHONE_WORDS, _shaped(rf"[0-9]{{3,12}}|{_CODE_SHAPED}")),
+    st.tuples(
+        st.just(""),
+        _shaped(r"0[0-9]{2,3}-[0-9]{7,8}|1[3-9][0-9]{9}|[48]00-?[0-9]{3}-?[0-9]{4}|95[0-9]{3}"),
+    ),
+)
+
+
+@st.composite
+def _not_a_code(draw: st.DrawFn) -> str:
+    """A sentence with a year, a date, an amount or a phone number in parentheses."""
+    kind = draw(st.sampled_from([_YEARS, _DATES, _AMOUNTS, _PHONES]))  # each as often
+    word, inner = draw(kind) if kind is _PHONES else ("", draw(kind))
+    pad = draw(st.sampled_from(["", " "]))
+    left, right = draw(st.sampled_from(["()", "（）"]))
+    before = draw(_PROSE) + draw(_NAMES) + word
+    return f"{before}{left}{pad}{inner}{pad}{right}{draw(_PROSE)}"
+
+
+@given(text=_not_a_code())
+@example(text="某公司(2021)年报")
+@example(text="公司于(20240319)披露")
+@example(text="募资净额(300000元)")
+@example(text="款项(3,000,000)待付")
+@example(text="客服电话（95588）")
+@example(text="客服电话(600519)")
+@example(text="手机(13812345678)")
+def test_years_dates_amounts_and_phone_numbers_are_never_codes(text: str) -> None:
     assert securities_in_text([text]) == []
 
 
