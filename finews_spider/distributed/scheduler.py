@@ -43,7 +43,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from finews_spider.distributed import coordinator_of, serializer
 from finews_spider.distributed.coordinator import Coordinator, RunInProgress
-from finews_spider.spiders.base import ARTICLE
+from finews_spider.meta import ARTICLE
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
