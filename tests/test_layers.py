@@ -1,0 +1,64 @@
+"""The import contract (pyproject.toml, [tool.importlinter]): rooms in data-flow order,
+nothing importing upward, no circles. Run through import-linter's public entry point."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from importlinter.cli import lint_imports
+
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+
+
+def _lint(config: Path) -> int:
+    return lint_imports(config_filename=str(config), no_cache=True, no_logo=True)
+
+
+def test_the_import_contract_is_kept() -> None:
+    assert _lint(PYPROJECT) == 0, "an import breaks the layering or makes a circle (see above)"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
+    """The same contract with the layers turned upside down must fail: the check reads the
+    real import graph, it is not vacuously green."""
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["id"] == "layers")
+    lines = [f"{k} = {_toml(v)}" for k, v in config.items() if k != "contracts"]
+    lines.append("[[tool.importlinter.contracts]]")
+    for key, value in layers.items():
+        if key == "layers":
+            value = list(reversed(value))
+        if key != "ignore_imports":
+            lines.append(f"{key} = {_toml(value)}")
+    upside_down = tmp_path / "pyproject.toml"
+    upside_down.write_text("[tool.importlinter]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert _lint(upside_down) != 0
+
+
+@pytest.mark.parametrize("contract", ["layers", "acyclic"])
+def test_every_top_level_module_is_in_a_layer(contract: str) -> None:
+    """A new top-level module must be placed in the layering, or nothing checks it."""
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]
+    if contract == "acyclic":
+        ancestors = next(c for c in config["contracts"] if c["id"] == "acyclic")["ancestors"]
+        assert set(ancestors) == set(config["root_packages"])
+        return
+    layers = next(c for c in config["contracts"] if c["id"] == "layers")["layers"]
+    named = {m.strip().strip("()") for layer in layers for m in layer.split(":")}
+    package = PYPROJECT.parent / "finews_spider"
+    modules = {
+        f"finews_spider.{p.stem if p.is_file() else p.name}"
+        for p in package.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
+    }
+    assert modules - named == set(), "add these modules to the layers contract"
