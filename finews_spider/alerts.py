@@ -1,10 +1,10 @@
 """Alerts where operators look: e-mail (SMTP), a Slack-compatible webhook, a JSON webhook.
 
-Spidermon actions, configured by settings alone (each falls back to the environment
-variable of the same name, so secrets stay out of files); an action whose setting is unset
-does nothing. They run once, when the close monitors have finished, and send when the run
-failed (for any reason the summary names, not only a failed monitor), or on every run with
-FINEWS_ALERT_ON_SUCCESS=1.
+Spidermon actions, configured by settings alone (declared in settings.py: each falls back
+to the environment variable of the same name, so secrets stay out of files); an action
+whose setting is unset does nothing. They run once, when the close monitors have finished,
+and send when the run failed (for any reason the summary names, not only a failed
+monitor), or on every run with FINEWS_ALERT_ON_SUCCESS=1.
 
 FINEWS_ALERT_SMTP_HOST           SMTP server (unset: no e-mail); FINEWS_ALERT_SMTP_PORT (25)
 FINEWS_ALERT_SMTP_USER/_PASSWORD  login, when the server needs one
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import smtplib
 import socket
 import urllib.request
@@ -37,15 +36,13 @@ from spidermon.core.actions import Action
 
 from finews_spider.extensions.summary import Verdict, judge
 from finews_spider.monitors import CloseMonitorSuite
+from finews_spider.settings import setting as declared_setting
 
 logger = logging.getLogger("finews.alerts")
 
 
-def setting(settings: Any, name: str, default: str = "") -> str:
-    value = settings.get(name) if settings is not None else None
-    if value is None or value == "":
-        value = os.environ.get(name, default)
-    return str(value)
+def setting(settings: Any, name: str) -> str:
+    return str(declared_setting(settings, name))
 
 
 def enabled(value: str) -> bool:
@@ -104,7 +101,7 @@ def not_started_payload(spider: str, line: str) -> dict[str, Any]:
 def alert_not_started(settings: Any, spider: str, line: str) -> None:
     """Every configured channel, for a crawl that failed before Spidermon could run."""
     payload = not_started_payload(spider, line)
-    timeout = float(setting(settings, "FINEWS_ALERT_TIMEOUT", "10"))
+    timeout = float(setting(settings, "FINEWS_ALERT_TIMEOUT"))
     for channel in (EmailAlert, SlackWebhookAlert, WebhookAlert):
         alert = channel()
         if alert.configured(settings):
@@ -133,7 +130,7 @@ class _Alert(Action):
         if not verdict.failed and not enabled(setting(settings, "FINEWS_ALERT_ON_SUCCESS")):
             return
         payload = alert_payload(verdict, self.failed_monitors())
-        timeout = float(setting(settings, "FINEWS_ALERT_TIMEOUT", "10"))
+        timeout = float(setting(settings, "FINEWS_ALERT_TIMEOUT"))
         try:
             self.send(settings, payload, timeout)
         except (OSError, smtplib.SMTPException) as exc:
@@ -186,7 +183,7 @@ class EmailAlert(_Alert):
         message["To"] = ", ".join(recipients)
         message.set_content(alert_text(payload))
         host = setting(settings, "FINEWS_ALERT_SMTP_HOST")
-        port = int(setting(settings, "FINEWS_ALERT_SMTP_PORT", "25"))
+        port = int(setting(settings, "FINEWS_ALERT_SMTP_PORT"))
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
             if enabled(setting(settings, "FINEWS_ALERT_SMTP_STARTTLS")):
                 smtp.starttls()

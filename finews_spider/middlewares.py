@@ -24,22 +24,19 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from finews_spider.meta import (
+    ARTICLE,
+    CONTEXT,
+    INFO_CODE,
+    LINKS,
+    SKIPPED,
+    SKIPPED_REJECTED,
+    SKIPPED_STORED,
+)
 from finews_spider.normalize.identity import ids_in
-from finews_spider.spiders.base import ARTICLE, CONTEXT
+from pipelines.store import MongoPipeline
 
 logger = logging.getLogger(__name__)
-
-SKIPPED = "finews_skipped_stored"
-
-
-def store_pipeline(crawler: Crawler) -> Any | None:
-    """The running MongoPipeline, if the crawl stores (it owns the one connection)."""
-    scraper = getattr(crawler.engine, "scraper", None)
-    manager = getattr(scraper, "itemproc", None)
-    for component in getattr(manager, "middlewares", ()):
-        if type(component).__name__ == "MongoPipeline":
-            return component
-    return None
 
 
 class SkipStoredArticles:
@@ -62,7 +59,7 @@ class SkipStoredArticles:
     async def process_request(self, request: Request) -> None:
         if not request.meta.get(ARTICLE) or getattr(self.crawler.spider, "refresh", False):
             return
-        pipeline = store_pipeline(self.crawler)
+        pipeline = self.crawler.get_item_pipeline(MongoPipeline)
         store = getattr(pipeline, "store", None)
         if store is None:
             return
@@ -79,11 +76,11 @@ class SkipStoredArticles:
 def incremental_line(spider: str, stats: dict[str, Any]) -> str | None:
     """`finews finews: not fetched again: stored=19 rejected=1 (-a refresh=1 fetches them);
     links not followed: duplicate=12 not_a_post=2`, or None when there is nothing to say."""
-    skipped = {k: stats.get(f"finews/skipped_{k}", 0) for k in ("stored", "rejected")}
+    skipped = {"stored": stats.get(SKIPPED_STORED, 0), "rejected": stats.get(SKIPPED_REJECTED, 0)}
     links = {
-        key.removeprefix("finews/links/"): value
+        key.removeprefix(LINKS): value
         for key, value in sorted(stats.items())
-        if key.startswith("finews/links/") and value
+        if key.startswith(LINKS) and value
     }
     if not any(skipped.values()) and not links:
         return None
@@ -102,13 +99,13 @@ CONTENT_STAGES = ("parse", "dates", "securities", "cleaning", "identity", "valid
 
 
 async def stored_article(db: Any, request: Request) -> tuple[str, str] | None:
-    ids = ids_in(request.url) | ids_in(request.meta.get("finews_info_code") or "")
+    ids = ids_in(request.url) | ids_in(request.meta.get(INFO_CODE) or "")
     if len(ids) != 1:
         return None
     article_id = next(iter(ids))
     if await db.articles.find_one({"_id": article_id}, {"_id": 1}) is None:
         return None
-    return "finews/skipped_stored", f"article {article_id} is already stored"
+    return SKIPPED_STORED, f"article {article_id} is already stored"
 
 
 async def known_reject(db: Any, request: Request) -> tuple[str, str] | None:
@@ -121,7 +118,7 @@ async def known_reject(db: Any, request: Request) -> tuple[str, str] | None:
     if found is None:
         return None
     reason = f"{found.get('stage')}/{found.get('reason')}"
-    return "finews/skipped_rejected", f"{request.url} was rejected before ({reason})"
+    return SKIPPED_REJECTED, f"{request.url} was rejected before ({reason})"
 
 
 class RetryAfter:

@@ -23,7 +23,8 @@ from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
 from finews_spider.extensions.summary import ledger
-from finews_spider.spiders.base import LIST_FAILURES
+from finews_spider.meta import LIST_FAILURES, LIST_PAGES, LIST_PAGES_FAILED
+from finews_spider.settings import setting
 
 DEFAULT_FIELD_COVERAGE = {"published_at": 1.0, "title": 1.0, "body_text": 1.0, "stock_codes": 0.0}
 
@@ -33,15 +34,15 @@ class _FinewsMonitor(Monitor):
     def stats(self) -> dict[str, Any]:
         return self.data.stats
 
-    def setting(self, name: str, default: Any) -> Any:
-        return self.data.crawler.settings.get(name, default)
+    def setting(self, name: str) -> Any:
+        return setting(self.data.crawler.settings, name)
 
 
 @monitors.name("articles")
 class ArticleCountMonitor(_FinewsMonitor):
     @monitors.name("minimum article count")
     def test_minimum_articles(self) -> None:
-        minimum = int(self.setting("FINEWS_MIN_ARTICLES", 0))
+        minimum = int(self.setting("FINEWS_MIN_ARTICLES"))
         articles = ledger(self.stats)["articles"]
         self.assertGreaterEqual(articles, minimum, f"{articles} articles, expected ≥ {minimum}")
 
@@ -68,8 +69,8 @@ class CeilingMonitor(_FinewsMonitor):
     @monitors.name("reject ratio under the ceiling")
     def test_reject_ratio(self) -> None:
         book = ledger(self.stats)
-        ceiling = float(self.setting("FINEWS_MAX_REJECT_RATIO", 0.5))
-        if book["pages_read"] < int(self.setting("FINEWS_REJECT_RATIO_MIN_PAGES", 10)):
+        ceiling = float(self.setting("FINEWS_MAX_REJECT_RATIO"))
+        if book["pages_read"] < int(self.setting("FINEWS_REJECT_RATIO_MIN_PAGES")):
             return  # too few pages for a ratio to say anything about the site
         ratio = book["rejected"] / book["pages_read"] if book["pages_read"] else 0.0
         self.assertLessEqual(
@@ -84,7 +85,7 @@ class CeilingMonitor(_FinewsMonitor):
             v for k, v in self.stats.items() if k.startswith("robotstxt/exception_count/")
         )
         errors = self.stats.get("log_count/ERROR", 0) - expected
-        ceiling = int(self.setting("FINEWS_MAX_ERRORS", 0))
+        ceiling = int(self.setting("FINEWS_MAX_ERRORS"))
         self.assertLessEqual(errors, ceiling, f"{errors} errors logged (ceiling {ceiling})")
 
 
@@ -92,8 +93,8 @@ class CeilingMonitor(_FinewsMonitor):
 class ListPagesMonitor(_FinewsMonitor):
     @monitors.name("list pages fetched")
     def test_list_pages_read(self) -> None:
-        read = self.stats.get("finews/list_pages", 0)
-        failed = self.stats.get("finews/list_pages_failed", 0)
+        read = self.stats.get(LIST_PAGES, 0)
+        failed = self.stats.get(LIST_PAGES_FAILED, 0)
         named = "; ".join(self.stats.get(LIST_FAILURES) or [])
         if failed and not read:
             self.fail(f"none of the {failed} list pages could be read: {named}")

@@ -26,6 +26,7 @@ from scrapy.exceptions import NotConfigured
 
 from finews_spider.extensions.files_only import store_off
 from finews_spider.extensions.summary import failed, ledger, run_id_for
+from finews_spider.meta import ARTICLE, CONTEXT
 from finews_spider.model import Article, Rejection, context_json
 from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.store import (
@@ -149,16 +150,16 @@ class MongoPipeline:
         return item
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
-        """Keep the raw body of article pages (`meta["finews_article"]`), unless the spider
+        """Keep the raw body of article pages (`meta[ARTICLE]`), unless the spider
         says `store_pages = False`."""
-        if self.writer is None or not request.meta.get("finews_article"):
+        if self.writer is None or not request.meta.get(ARTICLE):
             return
         if not getattr(spider, "store_pages", True):
             return
         if len(response.body) > MAX_PAGE_BYTES:
             return  # the parser refuses it (page_too_large): a reparse must not inflate it again
         content_type = response.headers.get(b"Content-Type")
-        context = request.meta.get("finews_context")
+        context = request.meta.get(CONTEXT)
         self.writer.add_page(
             response.url,
             response.body,

@@ -40,9 +40,10 @@ from redis import Redis  # noqa: E402
 from scrapy import Request  # noqa: E402
 from scrapy.exceptions import NotConfigured  # noqa: E402
 from scrapy.settings import Settings  # noqa: E402
+from scrapy.utils.misc import load_object  # noqa: E402
 from scrapy.utils.request import RequestFingerprinter, request_from_dict  # noqa: E402
 
-from finews_spider.distributed import Distributed, serializer  # noqa: E402
+from finews_spider.distributed import Distributed, SharedRunScope, serializer  # noqa: E402
 from finews_spider.distributed.coordinator import (  # noqa: E402
     Coordinator,
     Keys,
@@ -50,6 +51,8 @@ from finews_spider.distributed.coordinator import (  # noqa: E402
     RunInProgress,
 )
 from finews_spider.distributed.scheduler import RedisScheduler, RunDupeFilter  # noqa: E402
+from finews_spider.extensions.run_scope import LocalRunScope  # noqa: E402
+from finews_spider.meta import ARTICLE  # noqa: E402
 from finews_spider.spiders.finews import FinewsSpider  # noqa: E402
 from finews_spider.spiders.newsshare import NewsShareSpider  # noqa: E402
 from finews_spider.store.setup import connect, write_concern_options  # noqa: E402
@@ -515,7 +518,7 @@ def test_the_scheduler_filters_per_run_and_lets_list_pages_and_retries_through(
     post = Request(
         "http://127.0.0.1:1/emnews/2024/03/06/202403062988001122.html",
         callback=spider.parse_post,
-        meta={"finews_article": True},
+        meta={ARTICLE: True},
         dont_filter=True,  # articles are dont_filter: once per process, once per run here
     )
     retry = post.replace(meta={**post.meta, "retry_times": 1})
@@ -593,6 +596,38 @@ def test_the_add_on_is_off_without_redis_and_needs_a_shared_store(
     assert settings["SCHEDULER"].endswith("RedisScheduler") and settings["SCHEDULER_PERSIST"]
     assert settings["FINEWS_RUN_ID"] == addon.coordinator().run_id
     assert not [v for v in settings.getdict("ITEM_PIPELINES").values() if v is not None]
+
+
+def test_the_add_on_swaps_in_the_shared_run_scope(
+    monkeypatch: pytest.MonkeyPatch, redis_url: str
+) -> None:
+    """Spiders ask FINEWS_RUN_SCOPE whether they have asked for something in this run: in
+    memory by default, across every worker once the add-on is on (over the project's
+    declared defaults, which sit above the add-on priority)."""
+    for name in ("REDIS_URL", "MONGO_URI", "FINEWS_ROLE", "FINEWS_RUN_ID", "FINEWS_RUN_SCOPE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    settings.setmodule("finews_spider.settings", priority="project")
+    assert load_object(settings["FINEWS_RUN_SCOPE"]) is LocalRunScope
+    for name, value in {"REDIS_URL": redis_url, "MONGO_URI": "mongodb://127.0.0.1:1/"}.items():
+        settings.set(name, value, priority="cmdline")
+    settings.set("FINEWS_ROLE", "seed", priority="cmdline")
+    addon = Distributed(SimpleNamespace(spidercls=FinewsSpider))  # type: ignore[arg-type]
+    addon.update_settings(settings)
+    assert load_object(settings["FINEWS_RUN_SCOPE"]) is SharedRunScope
+    run_id = addon.coordinator().run_id
+    assert run_id is not None and settings["FINEWS_RUN_ID"] == run_id
+
+    redis, keys = Redis.from_url(redis_url), Keys("finews", "scope-test")
+    workers = [Coordinator(redis, keys, role="worker", worker=f"w:{n}") for n in (1, 2)]
+    for worker in workers:
+        worker.run_id = "run-scope"
+    a, b = (SharedRunScope(worker) for worker in workers)
+    assert a.first("articles", "u1") and not b.first("articles", "u1")
+    assert b.first("lists", "u1")  # kinds are kept apart
+    local_a, local_b = LocalRunScope(), LocalRunScope()
+    assert local_a.first("articles", "u1") and not local_a.first("articles", "u1")
+    assert local_b.first("articles", "u1")  # another process knows nothing of it
 
 
 def test_the_store_takes_a_write_concern(monkeypatch: pytest.MonkeyPatch, mongo_uri: str) -> None:

@@ -15,6 +15,7 @@ import pytest
 from pymongo import MongoClient
 from scrapy import signals
 
+from finews_spider.meta import CONTEXT
 from finews_spider.model import PARSER_VERSION
 from finews_spider.schema import page_kinds
 from finews_spider.spiders.replay import ReplaySpider
@@ -68,7 +69,7 @@ def test_replay_reads_its_folder_only_as_fast_as_the_engine_takes_requests(
     assert [r.url.rsplit("/", 1)[-1] for r in requests] == ["0.md", "1.md", "2.md"]
     assert waited == [signals.scheduler_empty] * 2
     assert requests[1].cb_kwargs["meta"] == {"url": "https://x.test/1"}
-    assert requests[1].meta["finews_context"]["url"] == "https://x.test/1"
+    assert requests[1].meta[CONTEXT]["url"] == "https://x.test/1"
 
 
 def snapshot(uri: str, db: str) -> dict[str, list[dict[str, Any]]]:

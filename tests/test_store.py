@@ -20,6 +20,7 @@ from scrapy import Request, Spider, signals
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from finews_spider.meta import ARTICLE
 from finews_spider.model import Rejection
 from finews_spider.schema import mongo_validator
 from finews_spider.store import (
@@ -515,7 +516,7 @@ def test_pipeline_stores_items_pages_and_counts(
         await pipeline.open_spider()
         assert await pipeline.process_item(doc) is doc
         assert await pipeline.process_item(rejection) is rejection
-        for meta in ({"finews_article": True}, {}):
+        for meta in ({ARTICLE: True}, {}):
             request = Request(page_url if meta else "https://x.test/list", meta=meta)
             response = HtmlResponse(request.url, body=b"<html>a</html>", request=request)
             crawler.signals.send_catch_log(

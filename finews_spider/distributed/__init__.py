@@ -14,20 +14,9 @@ busy for FINEWS_IDLE_CLOSE_SECONDS. `seed` (what `finews seed` runs) opens a new
 queues the spider's start requests and exits. Each run has its own request filter; the run
 id is the crawl's FINEWS_RUN_ID, so each worker's ledger record in `runs` carries it.
 
-Settings (each also read from the environment variable of the same name):
-
-REDIS_URL                    redis://[:password@]host:port/db; unset: distributed mode is off
-FINEWS_ROLE                  worker | seed (worker)
-FINEWS_RUN_ID                seed: the new run's id (default: UTC time + random suffix)
-FINEWS_REDIS_PREFIX          key prefix (finews): keys are `<prefix>:<spider>:…`
-FINEWS_IDLE_CLOSE_SECONDS    a worker exits after the queue was empty, no worker busy, this
-                             long (10)
-FINEWS_WAIT_FOR_RUN_SECONDS  a worker started before the seed waits this long for it (60)
-FINEWS_HEARTBEAT_SECONDS     a worker publishes busy/idle and polls the queue this often (1)
-FINEWS_WORKER_TTL            a worker silent this long is dead; others stop waiting (30)
-FINEWS_PREFETCH              requests one worker holds at once (CONCURRENT_REQUESTS_PER_DOMAIN)
-FINEWS_RUN_TTL               seconds a finished run's filter stays in Redis (172800: 2 days)
-FINEWS_SEED_FORCE            seed even while the previous run still has work (off)
+Its settings (REDIS_URL, FINEWS_ROLE, FINEWS_REDIS_PREFIX, the worker timings...) are
+declared with their defaults in finews_spider/settings.py. It also sets FINEWS_RUN_SCOPE to
+`SharedRunScope`, so "once per run" holds across every worker.
 
 Redis keys, per spider (`<prefix>:<spider>:…`): `requests` (the shared priority queue, kept
 across runs), `run` (the current run id), `run:<id>` (when it was seeded and finished),
@@ -37,29 +26,22 @@ run), `workers` and `worker:<host:pid>` (heartbeats, with a TTL).
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
+from finews_spider.extensions.run_scope import LocalRunScope
+from finews_spider.settings import setting
+
 if TYPE_CHECKING:
-    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.settings import Settings
 
     from finews_spider.distributed.coordinator import Coordinator
 
-__all__ = ["ROLES", "Distributed", "coordinator_of", "first_in_run", "setting"]
+__all__ = ["ROLES", "Distributed", "SharedRunScope", "coordinator_of"]
 
 ROLES = ("worker", "seed")
-
-
-def setting(settings: Settings, name: str, default: Any = None) -> Any:
-    """A setting, else the environment variable of the same name, else `default`."""
-    for value in (settings.get(name), os.environ.get(name)):
-        if value is not None and value != "":
-            return value
-    return default
 
 
 class Distributed:
@@ -81,7 +63,7 @@ class Distributed:
         url = setting(settings, "REDIS_URL")
         if not url:
             raise NotConfigured  # silently off: a single-process crawl
-        role = str(setting(settings, "FINEWS_ROLE", "worker")).strip().lower()
+        role = str(setting(settings, "FINEWS_ROLE")).strip().lower()
         if role not in ROLES:
             raise ValueError(f"FINEWS_ROLE must be one of {', '.join(ROLES)}, not {role!r}")
         if role == "worker" and not setting(settings, "MONGO_URI"):
@@ -105,6 +87,9 @@ class Distributed:
         settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority="addon")
         settings.set("SCHEDULER_SERIALIZER", f"{here}.serializer", priority="addon")
         settings.set_in_component_priority_dict("EXTENSIONS", DistributedRun, 800)
+        # Declared settings hold their defaults at "project" priority, above "addon": this
+        # replaces the default but not an explicit -s.
+        settings.set("FINEWS_RUN_SCOPE", f"{here}.SharedRunScope", priority="project")
 
         coordinator = Coordinator.from_settings(settings, self.crawler.spidercls.name, role)
         self._coordinator = coordinator
@@ -124,7 +109,7 @@ class Distributed:
                     "a worker joins the current run (leave FINEWS_RUN_ID unset)"
                 )
         if run_id is not None and not given:
-            settings.set("FINEWS_RUN_ID", run_id, priority="addon")
+            settings.set("FINEWS_RUN_ID", run_id, priority="project")
 
     def coordinator(self) -> Coordinator:
         """The crawl's one Coordinator (Redis connection, keys, run and worker state)."""
@@ -139,13 +124,20 @@ def coordinator_of(crawler: Crawler | None) -> Coordinator | None:
     return addon.coordinator() if addon is not None else None
 
 
-def first_in_run(spider: Spider, kind: str, value: str, local: set[str]) -> bool:
-    """True the first time `value` is seen in this run: across every worker of a
-    distributed run (a Redis set per run), else in this process (`local`)."""
-    coordinator = coordinator_of(getattr(spider, "crawler", None))
-    if coordinator is not None and coordinator.run_id is not None:
-        return coordinator.first_sighting(kind, value)
-    if value in local:
-        return False
-    local.add(value)
-    return True
+class SharedRunScope(LocalRunScope):
+    """FINEWS_RUN_SCOPE in a distributed run: "once" across every worker of the run (a
+    Redis set per run and kind); this process alone while no run is known."""
+
+    def __init__(self, coordinator: Coordinator | None) -> None:
+        super().__init__()
+        self.coordinator = coordinator
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedRunScope:
+        return cls(coordinator_of(crawler))
+
+    def first(self, kind: str, value: str) -> bool:
+        coordinator = self.coordinator
+        if coordinator is not None and coordinator.run_id is not None:
+            return coordinator.first_sighting(kind, value)
+        return super().first(kind, value)

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from finews_spider.distributed.runs import describe, run_ledger, unfinished
+from finews_spider.settings import resolve
 from finews_spider.store import open_store, resolve_config
 from finews_spider.store.runs import RUNS
 
@@ -49,7 +50,7 @@ def add_seed(subparsers: Subparsers) -> None:
 
 def seed(args: argparse.Namespace) -> int:
     given = dict(v.split("=", 1) for v in args.settings if "=" in v)
-    redis_url = given.get("REDIS_URL") or os.environ.get("REDIS_URL")
+    redis_url = given.get("REDIS_URL") or resolve("REDIS_URL")
     if not redis_url:
         print("finews seed: set REDIS_URL (or -s REDIS_URL=…)", file=sys.stderr)
         return 2
@@ -62,8 +63,8 @@ def seed(args: argparse.Namespace) -> int:
         argv += ["-a", value]
     status = _scrapy(argv)
     if status == 0:
-        prefix = given.get("FINEWS_REDIS_PREFIX") or os.environ.get("FINEWS_REDIS_PREFIX")
-        run_id = _current_run(redis_url, prefix or "finews", args.spider)
+        prefix = given.get("FINEWS_REDIS_PREFIX") or resolve("FINEWS_REDIS_PREFIX")
+        run_id = _current_run(redis_url, prefix, args.spider)
         if run_id:
             print(run_id, flush=True)
     return status

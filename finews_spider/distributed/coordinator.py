@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from finews_spider.distributed import setting
+from finews_spider.settings import setting
 from finews_spider.store.runs import worker_name
 
 if TYPE_CHECKING:
@@ -106,20 +106,20 @@ class Coordinator:
     def from_settings(cls, settings: Settings, spider: str, role: str) -> Coordinator:
         from scrapy_redis.connection import get_redis_from_settings
 
-        def number(name: str, default: float) -> float:
-            return float(setting(settings, name, default))
+        def number(name: str) -> float:
+            return float(setting(settings, name))
 
         per_domain = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         options = Options(
-            heartbeat_s=number("FINEWS_HEARTBEAT_SECONDS", 1.0),
-            worker_ttl_s=number("FINEWS_WORKER_TTL", 30.0),
-            idle_close_s=number("FINEWS_IDLE_CLOSE_SECONDS", 10.0),
-            wait_for_run_s=number("FINEWS_WAIT_FOR_RUN_SECONDS", 60.0),
-            run_ttl_s=int(number("FINEWS_RUN_TTL", 2 * 24 * 3600)),
-            prefetch=int(number("FINEWS_PREFETCH", per_domain)),
-            force=str(setting(settings, "FINEWS_SEED_FORCE", "")).lower() in _TRUE,
+            heartbeat_s=number("FINEWS_HEARTBEAT_SECONDS"),
+            worker_ttl_s=number("FINEWS_WORKER_TTL"),
+            idle_close_s=number("FINEWS_IDLE_CLOSE_SECONDS"),
+            wait_for_run_s=number("FINEWS_WAIT_FOR_RUN_SECONDS"),
+            run_ttl_s=int(number("FINEWS_RUN_TTL")),
+            prefetch=int(setting(settings, "FINEWS_PREFETCH") or per_domain),
+            force=str(setting(settings, "FINEWS_SEED_FORCE")).lower() in _TRUE,
         )
-        keys = Keys(str(setting(settings, "FINEWS_REDIS_PREFIX", "finews")), spider)
+        keys = Keys(str(setting(settings, "FINEWS_REDIS_PREFIX")), spider)
         return cls(get_redis_from_settings(settings), keys, role=role, options=options)
 
     # --- runs -------------------------------------------------------------------------------

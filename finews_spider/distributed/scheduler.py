@@ -23,12 +23,13 @@ What scrapy-redis 0.9.1 does not do for Scrapy 2.19, and what is changed here:
 - Roles: a seed pushes the spider's start requests and downloads nothing.
 
 `dont_filter=True` requests (list, category and feed pages, retries) bypass the filter, as
-upstream: they are queued on every run. One exception: article requests (`meta
-["finews_article"]`) are sent with dont_filter too, so that no fingerprint memory outlives
-a crash (the store decides what is known), and are asked for once per process
-(`ArticleSpider.first_time`). Across workers, the run's filter is that "once": a first
-attempt at an article is filtered here; a retry (`retry_times` in meta) is not. The filter
-lives one run, so it never hides an article the store lacks from the next run.
+upstream: they are queued on every run. One exception: article requests
+(`meta[finews_spider.meta.ARTICLE]`) are sent with dont_filter too, so that no fingerprint
+memory outlives a crash (the store decides what is known), and are asked for once per run
+(`ArticleSpider.first_time`, the run scope). Across workers, the run's filter is that
+"once": a first attempt at an article is filtered here; a retry (`retry_times` in meta) is
+not. The filter lives one run, so it never hides an article the store lacks from the next
+run.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from finews_spider.distributed import coordinator_of, serializer
 from finews_spider.distributed.coordinator import Coordinator, RunInProgress
-from finews_spider.spiders.base import ARTICLE
+from finews_spider.meta import ARTICLE
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider

@@ -26,7 +26,7 @@ from twisted.internet.task import LoopingCall
 
 from finews_spider.distributed import coordinator_of
 from finews_spider.distributed.runs import mark_started
-from finews_spider.middlewares import store_pipeline
+from pipelines.store import MongoPipeline
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -122,7 +122,7 @@ class DistributedRun:
         """This worker's record in `runs`, unfinished until the store's own ledger record
         replaces it when the crawl closes: a worker that died stays visible."""
         run_id = self.coordinator.run_id
-        store = getattr(store_pipeline(self.crawler), "store", None)
+        store = getattr(self.crawler.get_item_pipeline(MongoPipeline), "store", None)
         if run_id is None or store is None:
             return
         try:

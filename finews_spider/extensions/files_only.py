@@ -11,13 +11,14 @@ feeds) instead of new/updated/unchanged; rejects are counted by reason and logge
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
+
+from finews_spider.settings import setting
 
 logger = logging.getLogger("finews.summary")
 
@@ -27,8 +28,8 @@ _OFF = ("off", "0", "false", "no", "none")
 
 
 def store_off(settings: BaseSettings) -> bool:
-    """FINEWS_STORE (setting, else environment variable): `off` means no database at all."""
-    value = settings.get("FINEWS_STORE") or os.environ.get("FINEWS_STORE") or "on"
+    """FINEWS_STORE: `off` means no database at all."""
+    value = setting(settings, "FINEWS_STORE")
     return str(value).strip().lower() in _OFF
 
 

@@ -16,7 +16,6 @@ documentation recommends.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from finews_spider.extensions.summary import ledger
+from finews_spider.settings import setting
 
 logger = logging.getLogger("finews.metrics")
 
@@ -127,7 +127,7 @@ class RunMetrics:
         return ext
 
     def _setting(self, name: str) -> str:
-        return str(self.crawler.settings.get(name) or os.environ.get(name, ""))
+        return str(setting(self.crawler.settings, name) or "")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None

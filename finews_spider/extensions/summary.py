@@ -10,7 +10,6 @@ reaches stderr whatever the log level (`-L WARNING`, `--nolog`, `LOG_FILE`).
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,8 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+
+from finews_spider.settings import setting
 
 logger = logging.getLogger("finews.summary")
 
@@ -56,9 +57,7 @@ def ledger(stats: dict[str, Any]) -> dict[str, Any]:
 def run_id_for(settings: Any, spider: str, start_time: datetime | None) -> str:
     """The run id `finews ledger` takes: FINEWS_RUN_ID (a distributed run's, or the
     operator's), else the spider and its start time."""
-    given = (settings.get("FINEWS_RUN_ID") if settings is not None else None) or os.environ.get(
-        "FINEWS_RUN_ID", ""
-    )
+    given = setting(settings, "FINEWS_RUN_ID") or ""
     return str(given) or f"{spider}-{(start_time or datetime.now(UTC)):%Y%m%dT%H%M%S%z}"
 
 

@@ -13,17 +13,12 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from finews_spider.core import read_page
-from finews_spider.distributed import first_in_run
+from finews_spider.extensions.run_scope import RunScope, run_scope
+from finews_spider.meta import LIST_FAILURES, SKIPPED
 from finews_spider.model import Draft, PageContext, Rejection, error_code
 from finews_spider.origins import RedirectOffsite
 
-#: Request.meta key marking a request whose response is an article page (not a list page).
-ARTICLE = "finews_article"
-#: Request.meta key: what the page's parse needs besides its bytes (`url`, `fetched_at`,
-#: `content_type`, `list_record`); stored with the raw page so `reparse` can repeat it.
-CONTEXT = "finews_context"
-#: stats key: the list pages that could not be read, as "URL (reason)" (the first MAX_NAMED)
-LIST_FAILURES = "finews/list_pages_failed_urls"
+#: how many unreadable list pages are named in the stats (`LIST_FAILURES`)
 MAX_NAMED = 20
 
 logger = logging.getLogger(__name__)
@@ -32,17 +27,22 @@ logger = logging.getLogger(__name__)
 class ArticleSpider(scrapy.Spider):
     """Spiders route URLs; the parsers and the pipelines do the rest."""
 
-    _seen: set[str] | None = None
+    _scope: RunScope | None = None
+
+    @property
+    def scope(self) -> RunScope:
+        """What "once per run" means for this crawl (FINEWS_RUN_SCOPE): this process, or
+        every worker of a distributed run."""
+        if self._scope is None:
+            self._scope = run_scope(self.crawler)
+        return self._scope
 
     def first_time(self, key: str) -> bool:
         """Article requests are sent with dont_filter: the store, not a JOBDIR's fingerprint
         memory, decides what is known. (After a crash, a fingerprint of an article whose item
         never reached the store would otherwise hide it for good.) Within one run, each
-        article is still asked for once: in this process, or across every worker of a
-        distributed run."""
-        if self._seen is None:
-            self._seen = set()
-        return first_in_run(self, "articles", key, self._seen)
+        article is still asked for once."""
+        return self.scope.first("articles", key)
 
     def count(self, key: str, n: int = 1) -> None:
         assert self.crawler.stats is not None
@@ -92,7 +92,7 @@ class ArticleSpider(scrapy.Spider):
         (as read and rejected, with the reason), except one skipped as already known, or one
         robots.txt forbids (a link not followed, counted as such: it was never read)."""
         request = getattr(failure, "request", None)
-        if request is not None and request.meta.get("finews_skipped_stored"):
+        if request is not None and request.meta.get(SKIPPED):
             return
         reason = fetch_reason(failure)
         if reason == "robots_disallowed":

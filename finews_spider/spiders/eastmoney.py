@@ -20,6 +20,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from finews_spider.meta import ARTICLE, CONTEXT
 from finews_spider.model import Draft, Rejected, Rejection
 from finews_spider.normalize.identity import ids_in
 from finews_spider.origins import origin
@@ -29,7 +30,7 @@ from finews_spider.parsing.search import (
     parse_search_answer,
     search_request_url,
 )
-from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider, flag, split_arg
+from finews_spider.spiders.base import ArticleSpider, flag, split_arg
 
 DEFAULT_BASE_URL = "https://finance.eastmoney.com/"
 

@@ -20,11 +20,11 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 import scrapy
 from scrapy.http import Response, XmlResponse
 
-from finews_spider.distributed import first_in_run
+from finews_spider.meta import ARTICLE
 from finews_spider.model import Draft, Rejection
 from finews_spider.origins import origin, same_origin
 from finews_spider.site import MIRROR_BASE_URL, POST_PATH
-from finews_spider.spiders.base import ARTICLE, ArticleSpider, flag, split_arg
+from finews_spider.spiders.base import ArticleSpider, flag, split_arg
 
 DEFAULT_BASE_URL = MIRROR_BASE_URL
 LIST_PATH = re.compile(r"^/(?:category/[^/]+\.html|emnews/?|index\.html)?$")
@@ -52,7 +52,6 @@ class FinewsSpider(ArticleSpider):
         self.categories = {c.lower() for c in self.category_pages}
         self.since = date.fromisoformat(since) if since else None
         self.refresh = flag(refresh)
-        self._lists_seen: set[str] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         paths = [f"category/{c}.html" for c in self.category_pages] or ["", "emnews/"]
@@ -65,7 +64,7 @@ class FinewsSpider(ArticleSpider):
         # List pages are fetched on every run (dont_filter: a JOBDIR's remembered
         # fingerprints must not turn the next scheduled run into a no-op), once per run
         # (in a distributed run, once across all its workers).
-        if not first_in_run(self, "lists", url, self._lists_seen):
+        if not self.scope.first("lists", url):
             return None
         return scrapy.Request(
             url, callback=self.parse_list, errback=self.list_failed, dont_filter=True

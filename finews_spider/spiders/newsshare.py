@@ -18,11 +18,12 @@ from urllib.parse import urlencode, urljoin
 import scrapy
 from scrapy.http import Response
 
+from finews_spider.meta import ARTICLE, CONTEXT, INFO_CODE
 from finews_spider.model import Draft, Rejection
 from finews_spider.origins import origin
 from finews_spider.parsing.text import info_code_from_url
 from finews_spider.site import SHARE_BASE_URL
-from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider, flag, split_arg
+from finews_spider.spiders.base import ArticleSpider, flag, split_arg
 
 DEFAULT_BASE_URL = SHARE_BASE_URL
 LIST_PATH = "NewsData/GetNewsList.do"
@@ -76,7 +77,7 @@ class NewsShareSpider(ArticleSpider):
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"record": record},
-            meta={ARTICLE: True, "finews_info_code": code, CONTEXT: {"list_record": record}},
+            meta={ARTICLE: True, INFO_CODE: code, CONTEXT: {"list_record": record}},
             dont_filter=True,
         )
 

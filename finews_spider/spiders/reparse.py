@@ -12,12 +12,12 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from finews_spider.middlewares import store_pipeline
 from finews_spider.model import Draft, PageContext, Rejection
 from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.saved import Refused, check_meta, inflate
 from finews_spider.spiders.base import ArticleSpider
 from finews_spider.store.securities import load_name_table
+from pipelines.store import MongoPipeline
 
 
 class ReparseSpider(ArticleSpider):
@@ -30,7 +30,7 @@ class ReparseSpider(ArticleSpider):
         self.url_prefix = url_prefix
 
     async def start(self) -> AsyncIterator[Draft | Rejection]:
-        pipeline = store_pipeline(self.crawler)
+        pipeline = self.crawler.get_item_pipeline(MongoPipeline)
         store = getattr(pipeline, "store", None)
         if store is None:
             raise RuntimeError("reparse needs the store (pipelines.store.MongoPipeline)")

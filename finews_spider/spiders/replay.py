@@ -28,6 +28,7 @@ from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path, safe_url_string
 
 from finews_spider.exits import UsageFailure
+from finews_spider.meta import ARTICLE, CONTEXT, FOLDER
 from finews_spider.model import Draft, PageContext, Rejection, saved_page_context
 from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.saved import (
@@ -39,12 +40,9 @@ from finews_spider.saved import (
     saved_pages,
     sidecar,
 )
-from finews_spider.spiders.base import ARTICLE, CONTEXT, ArticleSpider
+from finews_spider.spiders.base import ArticleSpider
 
 __all__ = ["SIDECAR_SUFFIXES", "ReplaySpider", "SavedPageHandler", "saved_pages", "sidecar"]
-
-#: request meta: the folder a saved page must lie in
-FOLDER = "finews_saved_folder"
 
 
 class SavedPageHandler(BaseDownloadHandler):

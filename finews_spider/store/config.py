@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATABASE = "finews"
-DEFAULT_HOME = "./.finews"
+from finews_spider.settings import resolve
 
 _SECRET_PARAM = re.compile(r"(?i)([?&][^=&]*(?:password|secret|token|key)[^=&]*=)[^&]*")
 
@@ -38,11 +37,10 @@ def resolve_config(
     env: Mapping[str, str] | None = None,
 ) -> StoreConfig:
     """Each value: the argument, else the environment, else the default (empty = unset)."""
-    env = os.environ if env is None else env
-    home_value = str(home or "") or env.get("FINEWS_HOME") or DEFAULT_HOME
+    home_value = str(home or "") or resolve("FINEWS_HOME", env)
     return StoreConfig(
-        uri=uri or env.get("MONGO_URI") or None,
-        database=database or env.get("MONGO_DATABASE") or DEFAULT_DATABASE,
+        uri=uri or resolve("MONGO_URI", env) or None,
+        database=database or resolve("MONGO_DATABASE", env),
         home=Path(home_value).expanduser().resolve(),
     )
 
@@ -68,32 +66,27 @@ class WriteTuning:
     """How the writer batches and retries (MONGO_BATCH_SIZE, MONGO_FLUSH_SECONDS,
     MONGO_TIMEOUT_SECONDS, MONGO_RETRY_TRIES, MONGO_RETRY_SECONDS)."""
 
-    batch_size: int = 200
-    flush_seconds: float = 2.0
-    timeout_s: float = 5.0
-    retry_tries: int = 5
-    retry_seconds: float = 30.0
+    batch_size: int
+    flush_seconds: float
+    timeout_s: float
+    retry_tries: int
+    retry_seconds: float
 
 
 def write_tuning(
     setting: Callable[[str], Any] | None = None, env: Mapping[str, str] | None = None
 ) -> WriteTuning:
-    """Each MONGO_* tuning value from `setting(name)` (a crawl's settings), else the
-    environment variable of the same name, else the default: the crawl and `finews batch`
-    read them alike."""
-    env = os.environ if env is None else env
-    default = WriteTuning()
+    """Each MONGO_* tuning value from `setting(name)` (a crawl's settings), else
+    `resolve(name, env)`: the crawl and `finews batch` read them alike."""
 
-    def number(name: str, fallback: float) -> float:
-        for value in (setting(name) if setting else None, env.get(name)):
-            if value is not None and value != "":
-                return float(value)
-        return fallback
+    def number(name: str) -> float:
+        value = setting(name) if setting else None
+        return float(value if value is not None and value != "" else resolve(name, env))
 
     return WriteTuning(
-        batch_size=int(number("MONGO_BATCH_SIZE", default.batch_size)),
-        flush_seconds=number("MONGO_FLUSH_SECONDS", default.flush_seconds),
-        timeout_s=number("MONGO_TIMEOUT_SECONDS", default.timeout_s),
-        retry_tries=int(number("MONGO_RETRY_TRIES", default.retry_tries)),
-        retry_seconds=number("MONGO_RETRY_SECONDS", default.retry_seconds),
+        batch_size=int(number("MONGO_BATCH_SIZE")),
+        flush_seconds=number("MONGO_FLUSH_SECONDS"),
+        timeout_s=number("MONGO_TIMEOUT_SECONDS"),
+        retry_tries=int(number("MONGO_RETRY_TRIES")),
+        retry_seconds=number("MONGO_RETRY_SECONDS"),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
 
 from finews_spider.schema import mongo_validator
+from finews_spider.settings import resolve
 from finews_spider.store.config import StoreConfig, redact
 from finews_spider.store.embedded import EmbeddedServer
 from finews_spider.store.errors import StoreUnavailable
@@ -81,10 +81,10 @@ _INDEXES: dict[str, list[IndexModel]] = {
 
 
 def write_concern_options(value: str | None = None) -> dict[str, Any]:
-    """Client options for MONGO_WRITE_CONCERN (the argument, else the environment variable):
+    """Client options for MONGO_WRITE_CONCERN (the argument, else resolved: environment, default):
     `majority`, a number of members, or a tag set name; unset keeps the URI's (or the
     server's default). Retryable writes are pymongo's default (`retryWrites=true`)."""
-    value = (value if value is not None else os.environ.get("MONGO_WRITE_CONCERN", "")).strip()
+    value = str((value if value is not None else resolve("MONGO_WRITE_CONCERN")) or "").strip()
     if not value:
         return {}
     return {"w": int(value) if value.isdigit() else value}
