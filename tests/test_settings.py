@@ -18,7 +18,7 @@ from finews_spider.store.config import resolve_config, write_tuning
 ROOT = Path(__file__).resolve().parents[1]
 NAME = re.compile(r"\b(?:FINEWS|MONGO)_[A-Z0-9_]*[A-Z0-9]\b|\bREDIS_URL\b")
 #: environment variables that are not settings (the test suite's own switches)
-NOT_SETTINGS = {"FINEWS_TEST_LOWEST"}
+NOT_SETTINGS = {"FINEWS_TEST_LOWEST", "FINEWS_HYPOTHESIS"}  # the test suite's own switches
 
 
 def crawl_settings(**cmdline: str) -> Settings:
