@@ -35,7 +35,7 @@ from typing import Any
 
 from spidermon.core.actions import Action
 
-from finews_spider.extensions.summary import Verdict, judge
+from finews_spider.ingest.ledger import Verdict, judge
 from finews_spider.monitors import CloseMonitorSuite
 
 logger = logging.getLogger("finews.alerts")

@@ -22,7 +22,7 @@ from typing import Any
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
-from finews_spider.extensions.summary import ledger
+from finews_spider.ingest.ledger import ledger
 from finews_spider.spiders.base import LIST_FAILURES
 
 DEFAULT_FIELD_COVERAGE = {"published_at": 1.0, "title": 1.0, "body_text": 1.0, "stock_codes": 0.0}

@@ -13,6 +13,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from finews_spider.distributed import first_in_run
+from finews_spider.ingest.ledger import ledger_of
 from finews_spider.model import Draft, PageContext, Rejected, Rejection, error_code
 from finews_spider.origins import RedirectOffsite
 from finews_spider.parsing import parse_page
@@ -49,6 +50,15 @@ class ArticleSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"finews/{key}", n)
 
+    def page_entered(self) -> None:
+        """A page entered the run: counted once on the run's ledger, here, before anything
+        can fail on it, so a page that then gives no item unbalances the ledger rather than
+        vanishing from it."""
+        assert self.crawler.stats is not None
+        ledger = ledger_of(self.crawler)
+        ledger.page_read()
+        ledger.publish(self.crawler.stats)
+
     def read_article(
         self,
         response: Response,
@@ -79,7 +89,7 @@ class ArticleSpider(scrapy.Spider):
         names: Mapping[str, Any] | None = None,
     ) -> Draft | Rejection:
         """Every page a spider hands to the parsers is counted here, once."""
-        self.count("pages_read")
+        self.page_entered()
         context = PageContext(
             fetched_at=fetched_at,
             content_type=content_type,
@@ -102,7 +112,7 @@ class ArticleSpider(scrapy.Spider):
         if reason == "robots_disallowed":
             self.count("links/robots_disallowed")
             return
-        self.count("pages_read")
+        self.page_entered()
         # The URL the spider asked for (the one it counted), not where a redirect led.
         url = (request.meta.get("redirect_urls") or [request.url])[0] if request else "?"
         error = failure.value

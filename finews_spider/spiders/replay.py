@@ -112,7 +112,7 @@ class ReplaySpider(ArticleSpider):
                 meta = read_sidecar(page, self.folder)
             except Refused as refused:
                 # the page is not read without its context: a bad sidecar is its rejection
-                self.count("pages_read")
+                self.page_entered()
                 url = safe_url_string(page.as_uri())  # the request's URL, as in `finews batch`
                 yield Rejection(url, refused.stage, refused.reason, refused.detail)
                 continue
@@ -146,6 +146,6 @@ class ReplaySpider(ArticleSpider):
         if not isinstance(refused, Refused) or request is None:
             yield from super().article_failed(failure)
             return
-        self.count("pages_read")
+        self.page_entered()
         url = request.cb_kwargs.get("meta", {}).get("url") or request.url
         yield Rejection(url, refused.stage, refused.reason, refused.detail)
