@@ -5,14 +5,14 @@ The same work as `scrapy crawl replay -a path=PATH` (saved pages, recursively, w
 in the store's `pages` collection), done by a pool of worker processes:
 
     parent: list pages ─ chunks ─▶ ProcessPoolExecutor (process_page, one page at a time)
-            ◀─ documents / rejections, in input order ─ ONE ArticleWriter ─▶ MongoDB
+            ◀─ documents / rejections, in input order ─ ONE Ingestion ─▶ MongoDB
 
-Workers run `finews_spider.normalize.steps.process_page` (the whole core, as every crawl);
-the parent feeds the results, in the order the pages were listed, to one `ArticleWriter`
-(the crawl's storage code: same bulk upserts, versions, rejects, raw pages with their
-context JSON). At most `workers * 4` chunks are in flight, so memory stays flat however many
-pages there are. The run ends with the crawl's one-line summary and ledger
-(`finews_spider.extensions.summary`) and is recorded in `runs` like a crawl.
+Workers run `process_page` (the whole core, as every crawl); the parent hands the results,
+in the order the pages were listed, to one `finews_spider.ingest.run.Ingestion`: the
+crawl's ledger and sink (same counts, bulk upserts, versions, rejects, raw pages with their
+context JSON, summary line and record in `runs`). This module keeps only what is batch: the
+listing, the pool, the chunks in flight (at most `workers * 4`, so memory stays flat however
+many pages there are), input order and the progress bar.
 
 Store resolution is the pipeline's: MONGO_URI / MONGO_DATABASE / FINEWS_HOME (the embedded
 server when there is no URI) and MONGO_BATCH_SIZE, MONGO_FLUSH_SECONDS,
@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from finews_spider.ingest.pages import stored_page
+from finews_spider.ingest.pages import refusal, stored_page, unreadable
 
 # Workers import this module to find `process_chunk`: at the top only what they need (the
 # core). Scrapy, pymongo and the store are imported where the parent uses them, which keeps
@@ -49,7 +49,6 @@ from finews_spider.model import (
     Article,
     PageContext,
     Rejection,
-    context_json,
     error_code,
     saved_page_context,
 )
@@ -80,9 +79,9 @@ class Outcome:
 
     url: str  # the page's address in the ledger (its URL, or its file URL)
     result: Article | Rejection | None  # None: the core failed on this page (see `error`)
-    #: the raw page to store, as the crawl's MongoPipeline.response_received stores it:
-    #: (request URL, body, content type header, context JSON)
-    page: tuple[str, bytes, str | None, str | None] | None = None
+    #: the raw page to keep, as a crawl keeps it: (request URL, body, content type header,
+    #: context its parse needs)
+    page: tuple[str, bytes, str | None, dict[str, Any]] | None = None
     error: str | None = None
 
 
@@ -118,19 +117,16 @@ def _process_saved(
     """`ReplaySpider.parse_saved` + `read_article`, and `article_failed` for a page that
     cannot be read, without the engine."""
     if isinstance(meta, Refused):
-        return Outcome(request_url, Rejection(request_url, meta.stage, meta.reason, meta.detail))
+        return Outcome(request_url, refusal(request_url, meta))
     url = meta.get("url") or request_url
     try:
         body = read_saved(Path(path), Path(folder), MAX_PAGE_BYTES)
     except Refused as refused:  # not read, never stored: SavedPageHandler's refusal
-        return Outcome(url, Rejection(url, refused.stage, refused.reason, refused.detail))
-    except OSError as error:
-        # ArticleSpider.article_failed: fetch/<error>, read and rejected
-        detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
-        return Outcome(request_url, Rejection(request_url, "fetch", error_code(error), detail))
-    # MongoPipeline.response_received: a file:// response has no Content-Type header, and
-    # the context is ASCII JSON (a lone surrogate must not fail the page write)
-    page = (request_url, body, None, context_json(saved_page_context(meta)))
+        return Outcome(url, refusal(url, refused))
+    except OSError as error:  # as ArticleSpider.article_failed: read, and rejected
+        return Outcome(request_url, unreadable(request_url, error_code(error), error))
+    # as a crawl keeps a replayed page: a file:// response has no Content-Type header
+    page = (request_url, body, None, saved_page_context(meta))
     try:
         return Outcome(url, process_page(url, body, PageContext.from_meta(meta)), page)
     except Exception:
@@ -219,7 +215,7 @@ def options_from_env(env: Mapping[str, str] | None = None, **changes: Any) -> Ba
 
 def run_batch(config: StoreConfig, options: BatchOptions) -> RunResult:
     """Run a batch to the end (synchronously). Raises StoreError when the store cannot be
-    opened; everything after that ends in a BatchResult."""
+    opened; everything after that ends in a RunResult."""
     return asyncio.run(_run(config, options))
 
 

@@ -1,7 +1,8 @@
-"""A stored raw page made ready for the core again: what `scrapy crawl reparse` and
-`finews batch --from-store` both read from a `pages` document.
+"""A page as it enters a run: a stored raw page made ready for the core again (what
+`scrapy crawl reparse` and `finews batch --from-store` both read from a `pages` document),
+and the rejections of a page that could not be read, worded once for every run.
 
-Pure (no store driver): batch workers import it.
+Pure (no store driver, no Scrapy): batch workers import it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ from typing import Any
 from finews_spider.model import PageContext, Rejection
 from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.saved import Refused, check_meta, inflate
+
+
+def refusal(url: str, refused: Refused) -> Rejection:
+    """A page refused before it was read (a bad sidecar or context, a file that is not a
+    regular file inside its folder, a body over the parser's limit): its rejection."""
+    return Rejection(url, refused.stage, refused.reason, refused.detail)
+
+
+def unreadable(url: str, reason: str, error: BaseException) -> Rejection:
+    """A page that could not be fetched or read: read, and rejected with the reason."""
+    detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
+    return Rejection(url, "fetch", reason, detail)
 
 
 @dataclass(frozen=True)
@@ -47,5 +60,5 @@ def stored_page(
     try:
         body = inflate(packed, MAX_PAGE_BYTES)
     except Refused as refused:
-        return Rejection(url, refused.stage, refused.reason, refused.detail)
+        return refusal(url, refused)
     return StoredPage(url, body, page_context)

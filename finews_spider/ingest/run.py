@@ -9,6 +9,7 @@ the results, `extensions.summary` judges), because Scrapy splits the work that w
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,8 @@ from finews_spider.model import Rejection
 logger = logging.getLogger(__name__)
 summary_logger = logging.getLogger("finews.summary")
 
-#: a raw page to keep: (request URL, body, content type header, context JSON)
-RawPage = tuple[str, bytes, str | None, str | None]
+#: a raw page to keep: (request URL, body, content type header, the context its parse needs)
+RawPage = tuple[str, bytes, str | None, Mapping[str, Any] | str | None]
 
 
 @dataclass

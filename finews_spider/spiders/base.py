@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 
 from finews_spider.distributed import first_in_run
 from finews_spider.ingest.ledger import ledger_of
+from finews_spider.ingest.pages import unreadable
 from finews_spider.model import Draft, PageContext, Rejected, Rejection, error_code
 from finews_spider.origins import RedirectOffsite
 from finews_spider.parsing import parse_page
@@ -115,9 +116,7 @@ class ArticleSpider(scrapy.Spider):
         self.page_entered()
         # The URL the spider asked for (the one it counted), not where a redirect led.
         url = (request.meta.get("redirect_urls") or [request.url])[0] if request else "?"
-        error = failure.value
-        detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
-        yield Rejection(url, "fetch", reason, detail)
+        yield unreadable(url, reason, failure.value)
 
     def list_failed(self, failure: Failure) -> None:
         """Errback for list pages: each one that could not be read is counted and named in

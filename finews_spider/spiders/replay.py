@@ -28,6 +28,7 @@ from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path, safe_url_string
 
 from finews_spider.exits import UsageFailure
+from finews_spider.ingest.pages import refusal
 from finews_spider.model import Draft, PageContext, Rejection, saved_page_context
 from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.saved import (
@@ -114,7 +115,7 @@ class ReplaySpider(ArticleSpider):
                 # the page is not read without its context: a bad sidecar is its rejection
                 self.page_entered()
                 url = safe_url_string(page.as_uri())  # the request's URL, as in `finews batch`
-                yield Rejection(url, refused.stage, refused.reason, refused.detail)
+                yield refusal(url, refused)
                 continue
             yield scrapy.Request(
                 page.as_uri(),
@@ -148,4 +149,4 @@ class ReplaySpider(ArticleSpider):
             return
         self.page_entered()
         url = request.cb_kwargs.get("meta", {}).get("url") or request.url
-        yield Rejection(url, refused.stage, refused.reason, refused.detail)
+        yield refusal(url, refused)
