@@ -4,6 +4,8 @@ counts and stats keys, the sink's writes, and one run from first page to its `ru
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,6 +23,17 @@ from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.store import resolve_config
 
 MakeArticle = Callable[..., dict[str, Any]]
+
+
+def test_ingest_knows_nothing_of_scrapy_or_its_shells() -> None:
+    code = (
+        "import sys; import finews_spider.ingest.run, finews_spider.ingest.pages; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted', 'pipelines'}"
+        " | {m for m in sys.modules if m.startswith(('finews_spider.extensions', "
+        "'finews_spider.spiders', 'finews_spider.batch'))}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 def _rejection(reason: str = "no_body", url: str = "https://x.test/r") -> Rejection:
