@@ -34,7 +34,7 @@ from typing import Any
 
 from spidermon.core.actions import Action
 
-from finews_spider.extensions.summary import Verdict, judge
+from finews_spider.ingest.ledger import Verdict, judge
 from finews_spider.monitors import CloseMonitorSuite
 from finews_spider.settings import setting as declared_setting
 

@@ -5,14 +5,14 @@ The same work as `scrapy crawl replay -a path=PATH` (saved pages, recursively, w
 in the store's `pages` collection), done by a pool of worker processes:
 
     parent: list pages ─ chunks ─▶ ProcessPoolExecutor (process_page, one page at a time)
-            ◀─ documents / rejections, in input order ─ ONE ArticleWriter ─▶ MongoDB
+            ◀─ documents / rejections, in input order ─ ONE Ingestion ─▶ MongoDB
 
-Workers run `finews_spider.core.process_page` (the whole core, as every crawl);
-the parent feeds the results, in the order the pages were listed, to one `ArticleWriter`
-(the crawl's storage code: same bulk upserts, versions, rejects, raw pages with their
-context JSON). At most `workers * 4` chunks are in flight, so memory stays flat however many
-pages there are. The run ends with the crawl's one-line summary and ledger
-(`finews_spider.extensions.summary`) and is recorded in `runs` like a crawl.
+Workers run `process_page` (the whole core, as every crawl); the parent hands the results,
+in the order the pages were listed, to one `finews_spider.ingest.run.Ingestion`: the
+crawl's ledger and sink (same counts, bulk upserts, versions, rejects, raw pages with their
+context JSON, summary line and record in `runs`). This module keeps only what is batch: the
+listing, the pool, the chunks in flight (at most `workers * 4`, so memory stays flat however
+many pages there are), input order and the progress bar.
 
 Store resolution is the pipeline's: MONGO_URI / MONGO_DATABASE / FINEWS_HOME (the embedded
 server when there is no URI) and MONGO_BATCH_SIZE, MONGO_FLUSH_SECONDS,
@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
-import json
 import logging
 import multiprocessing
 import os
@@ -34,10 +33,9 @@ import sys
 import time
 import traceback
 import types
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -46,30 +44,22 @@ from typing import TYPE_CHECKING, Any, TextIO
 # core). Scrapy, pymongo and the store are imported where the parent uses them, which keeps
 # each worker at about half the memory.
 from finews_spider.core import process_page
+from finews_spider.ingest.pages import refusal, stored_page, unreadable
 from finews_spider.model import (
     Article,
     PageContext,
     Rejection,
-    context_json,
     error_code,
     saved_page_context,
 )
 from finews_spider.parsing import MAX_PAGE_BYTES
-from finews_spider.saved import (
-    Refused,
-    check_meta,
-    folder_of,
-    inflate,
-    read_saved,
-    read_sidecar,
-    saved_pages,
-)
+from finews_spider.saved import Refused, folder_of, read_saved, read_sidecar, saved_pages
 
 if TYPE_CHECKING:
-    from finews_spider.store import ArticleWriter, OpenStore, RetryPolicy, StoreConfig
+    from finews_spider.ingest.run import RunResult
+    from finews_spider.store import OpenStore, RetryPolicy, StoreConfig
 
 logger = logging.getLogger("finews.batch")
-summary_logger = logging.getLogger("finews.summary")
 
 SPIDER = "batch"  # the name in the summary line and in `runs`
 
@@ -88,9 +78,9 @@ class Outcome:
 
     url: str  # the page's address in the ledger (its URL, or its file URL)
     result: Article | Rejection | None  # None: the core failed on this page (see `error`)
-    #: the raw page to store, as the crawl's MongoPipeline.response_received stores it:
-    #: (request URL, body, content type header, context JSON)
-    page: tuple[str, bytes, str | None, str | None] | None = None
+    #: the raw page to keep, as a crawl keeps it: (request URL, body, content type header,
+    #: context its parse needs)
+    page: tuple[str, bytes, str | None, dict[str, Any]] | None = None
     error: str | None = None
 
 
@@ -126,19 +116,16 @@ def _process_saved(
     """`ReplaySpider.parse_saved` + `read_article`, and `article_failed` for a page that
     cannot be read, without the engine."""
     if isinstance(meta, Refused):
-        return Outcome(request_url, Rejection(request_url, meta.stage, meta.reason, meta.detail))
+        return Outcome(request_url, refusal(request_url, meta))
     url = meta.get("url") or request_url
     try:
         body = read_saved(Path(path), Path(folder), MAX_PAGE_BYTES)
     except Refused as refused:  # not read, never stored: SavedPageHandler's refusal
-        return Outcome(url, Rejection(url, refused.stage, refused.reason, refused.detail))
-    except OSError as error:
-        # ArticleSpider.article_failed: fetch/<error>, read and rejected
-        detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
-        return Outcome(request_url, Rejection(request_url, "fetch", error_code(error), detail))
-    # MongoPipeline.response_received: a file:// response has no Content-Type header, and
-    # the context is ASCII JSON (a lone surrogate must not fail the page write)
-    page = (request_url, body, None, context_json(saved_page_context(meta)))
+        return Outcome(url, refusal(url, refused))
+    except OSError as error:  # as ArticleSpider.article_failed: read, and rejected
+        return Outcome(request_url, unreadable(request_url, error_code(error), error))
+    # as a crawl keeps a replayed page: a file:// response has no Content-Type header
+    page = (request_url, body, None, saved_page_context(meta))
     try:
         return Outcome(url, process_page(url, body, PageContext.from_meta(meta)), page)
     except Exception:
@@ -148,28 +135,20 @@ def _process_saved(
 def _process_stored(
     page_id: str,
     packed: bytes,
-    context_json: str | None,
+    context: str | None,
     content_type: str | None,
     body_seen_at: datetime | None,
     *,
     names: Mapping[str, Any] | None = None,
 ) -> Outcome:
-    """`ReparseSpider.reparse` without the engine."""
+    """`ReparseSpider.reparse` without the engine: the same `stored_page`, then the core."""
     url = page_id
     try:
-        try:
-            meta = check_meta(json.loads(context_json or "{}"))
-        except (ValueError, TypeError) as exc:  # as ReparseSpider.reparse: the page's reject
-            return Outcome(url, Rejection(url, "parse", "context_invalid", str(exc)[:500]))
-        url = meta.get("url") or page_id
-        page_context = PageContext.from_meta(
-            meta, fetched_at=body_seen_at, content_type=content_type, names=names
-        )
-        try:
-            body = inflate(packed, MAX_PAGE_BYTES)
-        except Refused as refused:
-            return Outcome(url, Rejection(url, refused.stage, refused.reason, refused.detail))
-        return Outcome(url, process_page(url, body, page_context))
+        read = stored_page(page_id, packed, context, content_type, body_seen_at, names)
+        if isinstance(read, Rejection):
+            return Outcome(read.url, read)
+        url = read.url
+        return Outcome(url, process_page(url, read.body, read.context))
     except Exception:
         return Outcome(url, None, error=_last_line(traceback.format_exc()))
 
@@ -209,19 +188,6 @@ def _retry_policy(**values: Any) -> RetryPolicy:
     return RetryPolicy(**values)
 
 
-@dataclass
-class BatchResult:
-    stats: dict[str, Any]
-    book: dict[str, Any]
-    line: str
-    reason: str
-    errors: int
-
-    @property
-    def ok(self) -> bool:
-        return self.reason == "finished" and bool(self.book["balanced"]) and not self.errors
-
-
 def default_workers() -> int:
     try:
         return max(len(os.sched_getaffinity(0)), 1)
@@ -246,14 +212,15 @@ def options_from_env(env: Mapping[str, str] | None = None, **changes: Any) -> Ba
     return options
 
 
-def run_batch(config: StoreConfig, options: BatchOptions) -> BatchResult:
+def run_batch(config: StoreConfig, options: BatchOptions) -> RunResult:
     """Run a batch to the end (synchronously). Raises StoreError when the store cannot be
-    opened; everything after that ends in a BatchResult."""
+    opened; everything after that ends in a RunResult."""
     return asyncio.run(_run(config, options))
 
 
-async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
-    from finews_spider.store import ArticleWriter, open_store, redact
+async def _run(config: StoreConfig, options: BatchOptions) -> RunResult:
+    from finews_spider.ingest.run import Ingestion
+    from finews_spider.ingest.sink import Sink, SinkOptions
     from finews_spider.store.securities import load_name_table
 
     started = datetime.now(UTC)
@@ -261,26 +228,26 @@ async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
     workers = options.workers or default_workers()
     pool = _start_pool(workers)
     try:
-        store = await open_store(config, timeout_s=options.timeout_s)
+        sink = await Sink.open(
+            config,
+            SinkOptions(
+                batch_size=options.batch_size,
+                flush_seconds=options.flush_seconds,
+                timeout_s=options.timeout_s,
+                retry=options.retry,
+            ),
+            store_pages=not options.from_store,
+            log=logger,
+        )
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    if store.server is not None:
-        logger.info("embedded store %s, data in %s", store.uri, store.server.data_dir)
+    assert sink.store is not None
+    store = sink.store
     logger.info(
-        "storing to %s, database %s; %d worker processes",
-        redact(store.uri),
-        config.database,
-        workers,
+        "storing to %s, database %s; %d worker processes", sink.uri, config.database, workers
     )
-    writer = ArticleWriter(
-        store.db,
-        batch_size=options.batch_size,
-        flush_seconds=options.flush_seconds,
-        retry=options.retry,
-        dead_letter_dir=config.dead_letter_dir,
-    )
-    feed = _Feed(writer, store_pages=not options.from_store)
+    run = Ingestion(sink, SPIDER, started)
     reason = "finished"
     try:
         # the total only feeds the progress bar: without one, the tree is walked once
@@ -291,7 +258,10 @@ async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
             names = await load_name_table(store.db) if options.from_store else None
             in_flight = max(workers * 4, 4)
             async for outcomes in _map_chunks(pool, jobs, options.chunk_size, in_flight, names):
-                await feed.take(outcomes)
+                for outcome in outcomes:
+                    await run.take(
+                        outcome.url, outcome.result, page=outcome.page, error=outcome.error
+                    )
                 progress(len(outcomes))
     except asyncio.CancelledError:
         reason = "shutdown"
@@ -302,12 +272,9 @@ async def _run(config: StoreConfig, options: BatchOptions) -> BatchResult:
     finally:
         pool.shutdown(wait=reason == "finished", cancel_futures=True)
         try:
-            await writer.close()
+            result = await run.finish(reason, time.monotonic() - clock)
         finally:
-            result = _finish(feed, writer, store, reason, time.monotonic() - clock, started)
-            if not await _record(writer, result, started):
-                result = replace(result, errors=result.errors + 1)
-            await store.close()
+            await sink.release()
     return result
 
 
@@ -411,130 +378,6 @@ async def _map_chunks(
             item = queue.get_nowait()
             if isinstance(item, asyncio.Future):
                 item.cancel()
-
-
-class _Feed:
-    """The parent's side: outcomes to the writer, and the crawl's counters."""
-
-    def __init__(self, writer: ArticleWriter, *, store_pages: bool) -> None:
-        self.writer = writer
-        self.store_pages = store_pages
-        self.pages_read = 0
-        self.articles = 0
-        self.rejected: Counter[str] = Counter()
-        self.errors = 0
-
-    async def take(self, outcomes: list[Outcome]) -> None:
-        for outcome in outcomes:
-            if outcome.page is not None and self.store_pages:
-                self.writer.add_page(
-                    outcome.page[0], outcome.page[1], outcome.page[2], context=outcome.page[3]
-                )
-            self.pages_read += 1  # ArticleSpider.read_page / article_failed: counted once
-            result = outcome.result
-            if isinstance(result, Rejection):
-                self.rejected[result.reason] += 1
-                logger.debug(
-                    "rejected %s [%s/%s]: %s",
-                    result.url,
-                    result.stage,
-                    result.reason,
-                    result.detail,
-                )
-                await self.writer.add_rejection(result)
-            elif result is not None:
-                self.articles += 1
-                await self.writer.add(result.document())
-            else:
-                # Not an article, not a rejection: the ledger will not balance, as a crawl's
-                # would not when a pipeline fails on an item.
-                self.errors += 1
-                logger.error("failed on %s: %s", outcome.url, outcome.error)
-
-
-def batch_stats(feed: _Feed, writer: ArticleWriter, store_uri: str) -> dict[str, Any]:
-    """The crawl stats the summary reads, from this run's counters (the keys the spiders,
-    the ledger pipeline and MongoPipeline set)."""
-    from finews_spider.store import redact
-    from pipelines.store import STATS  # the writer counts as the store pipeline names them
-
-    stats: dict[str, Any] = {
-        "finews/pages_read": feed.pages_read,
-        "finews/articles": feed.articles,
-        "finews/store": redact(store_uri),
-        "downloader/request_count": 0,  # not a single request: files or stored pages
-        "response_received_count": 0,
-    }
-    if feed.rejected:
-        stats["finews/rejected"] = sum(feed.rejected.values())
-    for reason, n in feed.rejected.items():
-        stats[f"finews/rejected/{reason}"] = n
-    counts = writer.counts.as_dict()
-    for name, key in STATS.items():
-        if counts[name] or name in ("new", "updated", "unchanged"):
-            stats[key] = counts[name]
-    if feed.errors:
-        stats["finews/batch/errors"] = feed.errors
-    return stats
-
-
-def _finish(
-    feed: _Feed,
-    writer: ArticleWriter,
-    store: OpenStore,
-    reason: str,
-    seconds: float,
-    started: datetime,
-) -> BatchResult:
-    from finews_spider.extensions.summary import ledger, run_id_for, summary_line
-    from pipelines.store import MongoPipeline
-
-    MongoPipeline._log_summary(writer)  # the crawl's store line, dead letters included
-    stats = batch_stats(feed, writer, store.uri)
-    book = ledger(stats)
-    bad = reason != "finished" or not book["balanced"] or feed.errors > 0
-    line = summary_line(
-        SPIDER,
-        "FAILED" if bad else reason,
-        book,
-        seconds,
-        run_id=run_id_for(None, SPIDER, started),
-    )
-    (summary_logger.error if bad else summary_logger.info)(line)
-    return BatchResult(stats, book, line, reason, feed.errors)
-
-
-async def _record(writer: ArticleWriter, result: BatchResult, started: datetime) -> bool:
-    """This run's ledger in `runs`, as MongoPipeline records a crawl's (dead-lettered when
-    the store cannot take it). False when it is not in the store."""
-    from finews_spider.store.runs import run_record
-
-    try:
-        from finews_spider.extensions.summary import run_id_for
-
-        run_id = run_id_for(None, SPIDER, started)
-        record = run_record(
-            run_id,
-            SPIDER,
-            result.book,
-            reason=result.reason,
-            failed=not result.ok,
-            started_at=started,
-        )
-        lost_before = writer.counts.dead_lettered
-        await writer.add_run(record)
-        await writer.close()
-    except Exception:
-        logger.exception("could not record the run's ledger in `runs`")
-        return False
-    if writer.counts.dead_lettered > lost_before:
-        logger.error(
-            "could not record the run's ledger in `runs`: dead-lettered to %s "
-            "(send it with `finews resend-dead-letters`)",
-            writer.dead_letter_path,
-        )
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- progress

@@ -22,7 +22,7 @@ from typing import Any
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
-from finews_spider.extensions.summary import ledger
+from finews_spider.ingest.ledger import ledger
 from finews_spider.meta import LIST_FAILURES, LIST_PAGES, LIST_PAGES_FAILED
 from finews_spider.settings import setting
 

@@ -49,6 +49,14 @@ def setting(settings: Any, name: str) -> Any:
     return value if value is not None and value != "" else resolve(name)
 
 
+_OFF = ("off", "0", "false", "no", "none")
+
+
+def store_off(settings: Any) -> bool:
+    """FINEWS_STORE: `off` means no database at all (the pipeline stands down, feeds only)."""
+    return str(setting(settings, "FINEWS_STORE")).strip().lower() in _OFF
+
+
 def table() -> str:
     """The declared settings as the README's Markdown table (a test keeps them equal)."""
     rows = ["| setting | default | what |", "|---|---|---|"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sites import LoopbackSite
 
-from finews_spider.extensions.summary import ledger, summary_line
+from finews_spider.ingest.ledger import ledger, summary_line
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

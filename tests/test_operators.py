@@ -245,7 +245,7 @@ def test_finews_commands_report_an_unreachable_store_in_one_line() -> None:
 
 
 def test_each_failure_reason_is_named() -> None:
-    from finews_spider.extensions.summary import failure_reasons
+    from finews_spider.ingest.ledger import failure_reasons
 
     healthy = {"downloader/request_count": 2, "response_received_count": 2}
     assert failure_reasons(healthy, "finished") == []

@@ -16,21 +16,13 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
 
-from finews_spider.settings import setting
+from finews_spider.settings import store_off
 
 logger = logging.getLogger("finews.summary")
 
 #: `finews/store` in the stats when the crawl writes files only
 STORE_OFF = "off"
-_OFF = ("off", "0", "false", "no", "none")
-
-
-def store_off(settings: BaseSettings) -> bool:
-    """FINEWS_STORE: `off` means no database at all."""
-    value = setting(settings, "FINEWS_STORE")
-    return str(value).strip().lower() in _OFF
 
 
 class FilesOnly:

@@ -23,7 +23,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from finews_spider.extensions.summary import ledger
+from finews_spider.ingest.ledger import ledger
 from finews_spider.settings import setting
 
 logger = logging.getLogger("finews.metrics")

@@ -14,6 +14,8 @@ from twisted.python.failure import Failure
 
 from finews_spider.core import read_page
 from finews_spider.extensions.run_scope import RunScope, run_scope
+from finews_spider.ingest.ledger import ledger_of
+from finews_spider.ingest.pages import unreadable
 from finews_spider.meta import LIST_FAILURES, SKIPPED
 from finews_spider.model import Draft, PageContext, Rejection, error_code
 from finews_spider.origins import RedirectOffsite
@@ -48,6 +50,15 @@ class ArticleSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"finews/{key}", n)
 
+    def page_entered(self) -> None:
+        """A page entered the run: counted once on the run's ledger, here, before anything
+        can fail on it, so a page that then gives no item unbalances the ledger rather than
+        vanishing from it."""
+        assert self.crawler.stats is not None
+        ledger = ledger_of(self.crawler)
+        ledger.page_read()
+        ledger.publish(self.crawler.stats)
+
     def read_article(
         self,
         response: Response,
@@ -78,7 +89,7 @@ class ArticleSpider(scrapy.Spider):
         names: Mapping[str, Any] | None = None,
     ) -> Draft | Rejection:
         """Every page a spider hands to the parsers is counted here, once."""
-        self.count("pages_read")
+        self.page_entered()
         context = PageContext(
             fetched_at=fetched_at,
             content_type=content_type,
@@ -98,12 +109,10 @@ class ArticleSpider(scrapy.Spider):
         if reason == "robots_disallowed":
             self.count("links/robots_disallowed")
             return
-        self.count("pages_read")
+        self.page_entered()
         # The URL the spider asked for (the one it counted), not where a redirect led.
         url = (request.meta.get("redirect_urls") or [request.url])[0] if request else "?"
-        error = failure.value
-        detail = f"could not fetch the page: {type(error).__name__}: {str(error)[:300]}"
-        yield Rejection(url, "fetch", reason, detail)
+        yield unreadable(url, reason, failure.value)
 
     def list_failed(self, failure: Failure) -> None:
         """Errback for list pages: each one that could not be read is counted and named in

@@ -8,13 +8,11 @@ a changed body becomes a new version, the rest stay unchanged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from finews_spider.model import Draft, PageContext, Rejection
-from finews_spider.parsing import MAX_PAGE_BYTES
-from finews_spider.saved import Refused, check_meta, inflate
+from finews_spider.ingest.pages import stored_page
+from finews_spider.model import Draft, Rejection
 from finews_spider.spiders.base import ArticleSpider
 from finews_spider.store.securities import load_name_table
 from pipelines.store import MongoPipeline
@@ -46,27 +44,21 @@ class ReparseSpider(ArticleSpider):
     def reparse(
         self, page: dict[str, Any], names: Mapping[str, Any] | None = None
     ) -> Draft | Rejection:
-        try:
-            meta = check_meta(json.loads(page.get("context") or "{}"))
-        except (ValueError, TypeError) as exc:  # a bad stored context: its reject, not the end
-            self.count("pages_read")
-            return Rejection(page["_id"], "parse", "context_invalid", str(exc)[:500])
-        # A crawled page was fetched when its body was stored; a replayed saved page says
-        # when it was fetched, or that nobody knows (None: relative dates stay rejected).
-        context = PageContext.from_meta(
-            meta, fetched_at=page.get("body_seen_at"), content_type=page.get("content_type")
+        read = stored_page(
+            page["_id"],
+            page["body"],
+            page.get("context"),
+            page.get("content_type"),
+            page.get("body_seen_at"),
         )
-        url = meta.get("url") or page["_id"]
-        try:
-            body = inflate(page["body"], MAX_PAGE_BYTES)
-        except Refused as refused:  # stored before pages were size-checked: not inflated whole
-            self.count("pages_read")
-            return Rejection(url, refused.stage, refused.reason, refused.detail)
+        if isinstance(read, Rejection):
+            self.page_entered()
+            return read
         return self.read_page(
-            url,
-            body,
-            list_record=context.list_record,
-            fetched_at=context.fetched_at,
-            content_type=context.content_type,
+            read.url,
+            read.body,
+            list_record=read.context.list_record,
+            fetched_at=read.context.fetched_at,
+            content_type=read.context.content_type,
             names=names,
         )

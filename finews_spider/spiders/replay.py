@@ -28,6 +28,7 @@ from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path, safe_url_string
 
 from finews_spider.exits import UsageFailure
+from finews_spider.ingest.pages import refusal
 from finews_spider.meta import ARTICLE, CONTEXT, FOLDER
 from finews_spider.model import Draft, PageContext, Rejection, saved_page_context
 from finews_spider.parsing import MAX_PAGE_BYTES
@@ -110,9 +111,9 @@ class ReplaySpider(ArticleSpider):
                 meta = read_sidecar(page, self.folder)
             except Refused as refused:
                 # the page is not read without its context: a bad sidecar is its rejection
-                self.count("pages_read")
+                self.page_entered()
                 url = safe_url_string(page.as_uri())  # the request's URL, as in `finews batch`
-                yield Rejection(url, refused.stage, refused.reason, refused.detail)
+                yield refusal(url, refused)
                 continue
             yield scrapy.Request(
                 page.as_uri(),
@@ -144,6 +145,6 @@ class ReplaySpider(ArticleSpider):
         if not isinstance(refused, Refused) or request is None:
             yield from super().article_failed(failure)
             return
-        self.count("pages_read")
+        self.page_entered()
         url = request.cb_kwargs.get("meta", {}).get("url") or request.url
-        yield Rejection(url, refused.stage, refused.reason, refused.detail)
+        yield refusal(url, refused)
