@@ -29,14 +29,25 @@ import logging
 import smtplib
 import socket
 import urllib.request
+import warnings
 from email.message import EmailMessage
 from typing import Any
 
+from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon.core.actions import Action
 
 from finews_spider.ingest.ledger import Verdict, judge
 from finews_spider.monitors import CloseMonitorSuite
 from finews_spider.settings import setting as declared_setting
+
+# Spidermon's runner still calls Spider.log(), deprecated in Scrapy 2.19: a warning on every
+# run that the operator can do nothing about.
+warnings.filterwarnings(
+    "ignore",
+    message=r"Spider\.log\(\) is deprecated",
+    category=ScrapyDeprecationWarning,
+    module=r"spidermon\.",
+)
 
 logger = logging.getLogger("finews.alerts")
 
