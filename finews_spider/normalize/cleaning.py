@@ -51,7 +51,7 @@ from finews_spider.normalize.html_tree import Element, parse_fragment
 from finews_spider.normalize.rendering import render
 from finews_spider.site import CONTROL, CONTROL_CHARS
 
-__all__ = ["REMOVAL_CODES", "CleanBody", "clean_body"]
+__all__ = ["REMOVAL_CODES", "CleanBody", "clean_body", "coerce_body"]
 
 STAGE = "cleaning"
 
@@ -85,14 +85,16 @@ _GARBAGE_RATIO = 0.1
 _DOCUMENT_TAGS = re.compile(r"</?(?:html|body)\b[^<>]{0,2000}>|<!doctype\b[^<>]{0,2000}>", re.I)
 
 
-def clean_body(body_html: str | bytes) -> CleanBody:
+def clean_body(body_html: str | bytes, root: Element | None = None) -> CleanBody:
     """Remove the furniture from an article body and render it as text and as safe HTML.
 
+    `root`, when given, is `parse_fragment(coerce_body(body_html))`, made by the caller to
+    share one parse (the tree is changed).
     Raises ``Rejected("cleaning", "empty_body", …)`` when nothing textual remains and
     ``Rejected("cleaning", "body_unparseable", …)`` when the body cannot be read at all.
     """
-    source = _coerce(body_html)
-    root = parse_fragment(source)
+    if root is None:
+        root = parse_fragment(coerce_body(body_html))
     skip: set[Element] = set()
     removed: set[str] = set()
 
@@ -117,7 +119,9 @@ def clean_body(body_html: str | bytes) -> CleanBody:
     )
 
 
-def _coerce(body: str | bytes) -> str:
+def coerce_body(body: str | bytes) -> str:
+    """The body as the cleaner parses it (`read_fragment`): control characters and stray
+    document tags out. Raises Rejected(cleaning, empty_body) for an empty or binary body."""
     if isinstance(body, bytes | bytearray | memoryview):
         body = bytes(body).decode("utf-8", errors="replace")
     if not isinstance(body, str):

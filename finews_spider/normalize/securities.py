@@ -95,14 +95,16 @@ _EXCLUDABLE = etree.XPath(f".//*[contains(@class, '{SOURCE_LINE_CLASS}') or @sty
 Found = tuple[int | None, str]  # (market_id, raw code)
 
 
-def extract_securities(body_html: str) -> list[dict[str, Any]]:
+def extract_securities(body_html: str, root: Any = None) -> list[dict[str, Any]]:
     """One ``stocks`` entry per secid named in `body_html` (an HTML fragment).
 
     Each entry is ``{secid, code, market_id, market, kind, name, roles}``; chart-widget
     securities first, then the others in order of first appearance. Never raises: an
-    unreadable body gives [].
+    unreadable body gives []. `root`, when given, is the body's tree as `_parse` builds it
+    (see `parses_alike`); it is only read.
     """
-    root = _parse(body_html)
+    if root is None:
+        root = _parse(body_html)
     if root is None:
         return []
     entries: dict[str, dict[str, Any]] = {}
@@ -154,6 +156,29 @@ def _parse(body_html: str) -> Any:
     except (etree.LxmlError, ValueError, TypeError):
         return None
     return doc.find("body") if doc is not None else None
+
+
+#: Nesting well below libxml2's default limit (256 open elements): `_parse` reads it all.
+_SHALLOW_DEPTH = 240
+#: Well below libxml2's default limits on names (50,000 bytes) and text: `_parse` reads it all.
+_SHORT_SOURCE = 12_000
+_TOO_DEEP = etree.XPath(f"boolean(.//*[count(ancestor::*) >= {_SHALLOW_DEPTH}])")
+_FULL_DOCUMENT_TEXT = re.compile(r"\s*<(?:!doctype|html)\b", re.IGNORECASE)
+
+
+def parses_alike(body_html: str, source: str, root: Any) -> bool:
+    """True when `_parse(body_html)` builds the same tree as `root`, the body cleaner's
+    one-go parse of `source` (`cleaning.coerce_body(body_html)`), so that one parse serves
+    both: the cleaner removed only control characters (no document tags), the fragment is
+    wrapped the same way, holds no processing instruction (the cleaner's parser drops them)
+    and stays well inside the limits the cleaner's parser lifts (huge_tree)."""
+    return (
+        len(source) < _SHORT_SOURCE
+        and "<?" not in source
+        and not _FULL_DOCUMENT_TEXT.match(source)
+        and source == CONTROL.sub("", body_html)
+        and not _TOO_DEEP(root)
+    )
 
 
 def _classes(el: Any) -> set[str]:
