@@ -166,18 +166,20 @@ _TOO_DEEP = etree.XPath(f"boolean(.//*[count(ancestor::*) >= {_SHALLOW_DEPTH}])"
 _FULL_DOCUMENT_TEXT = re.compile(r"\s*<(?:!doctype|html)\b", re.IGNORECASE)
 
 
-def parses_alike(body_html: str, source: str, root: Any) -> bool:
+def parses_alike(without_controls: str, source: str, root: Any) -> bool:
     """True when `_parse(body_html)` builds the same tree as `root`, the body cleaner's
-    one-go parse of `source` (`cleaning.coerce_body(body_html)`), so that one parse serves
-    both: the cleaner removed only control characters (no document tags), the fragment is
-    wrapped the same way, holds no processing instruction (the cleaner's parser drops them)
-    and stays well inside the limits the cleaner's parser lifts (huge_tree)."""
+    one-go parse of `source`, given `(without_controls, source) =
+    cleaning.coerce_body(body_html)`; then one parse serves both. So: the cleaner removed
+    only control characters (no document tags), the fragment is wrapped the same way,
+    holds no processing instruction (the cleaner's parser drops them) and stays well inside
+    the limits the cleaner's parser lifts (huge_tree)."""
     return (
         len(source) < _SHORT_SOURCE
+        and source == without_controls
         and "<?" not in source
         and not _FULL_DOCUMENT_TEXT.match(source)
-        and source == CONTROL.sub("", body_html)
-        and not _TOO_DEEP(root)
+        # fewer tags than that cannot nest that deep
+        and (source.count("<") < _SHALLOW_DEPTH or not _TOO_DEEP(root))
     )
 
 

@@ -45,12 +45,12 @@ def normalize_body(draft: Draft) -> None:
     root = None
     shared = False
     try:
-        source = coerce_body(body)
+        without_controls, source = coerce_body(body)
     except Rejected:
         source = None  # `clean_body` raises it again, after the title is checked
     if source is not None:
         root, whole = read_fragment(source)
-        shared = whole and parses_alike(body, source, root)
+        shared = whole and parses_alike(without_controls, source, root)
     stocks = extract_securities(body, root if shared else None)
     draft.doc.update(stocks=stocks, stock_codes=stock_codes(stocks))
     title = one_line(page.title)
