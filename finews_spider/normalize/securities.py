@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -222,11 +223,11 @@ def _visit(el: Any, in_widget: bool, entries: dict[str, dict[str, Any]]) -> None
     if _is_widget(el, tag, classes, in_widget):
         found = _widget_security(el, tag)
         if found is not None:
-            _add(entries, found, "chart", None)
+            _add(entries, found, "chart")
         return
     found = _tag_security(el, tag, classes)
     if found is not None:
-        _add(entries, found, "tag", _short_text(el))
+        _add(entries, found, "tag", named=el)
 
 
 def _is_widget(el: Any, tag: str, classes: set[str], in_widget: bool) -> bool:
@@ -367,17 +368,34 @@ def _short_text(el: Any) -> str | None:
     return name or None
 
 
-def _add(entries: dict[str, dict[str, Any]], found: Found, role: str, name: str | None) -> None:
-    market_id, raw = found
+@lru_cache(maxsize=4096)
+def _security(market_id: int | None, raw: str) -> tuple[str, str, str, str] | None:
+    """(code, secid, market, kind) of a found value, or None when it names no security."""
     code = canonical_code(market_id, raw)
     if code is None:
+        return None
+    market, kind = classify(market_id, code)
+    return code, secid_of(market_id, code), market, kind
+
+
+def _add(
+    entries: dict[str, dict[str, Any]],
+    found: Found,
+    role: str,
+    name: str | None = None,
+    named: Any = None,
+) -> None:
+    """Record `found` with `role` and its `name`, or the name `_short_text(named)` gives
+    (read only while the entry has none)."""
+    market_id, raw = found
+    security = _security(market_id, raw)
+    if security is None:
         return
-    secid = secid_of(market_id, code)
+    code, secid, market, kind = security
     entry = entries.get(secid)
     if entry is None:
         if len(entries) >= MAX_ENTRIES * 2:  # bounded memory on hostile input
             return
-        market, kind = classify(market_id, code)
         entry = {
             "secid": secid,
             "code": code,
@@ -390,8 +408,11 @@ def _add(entries: dict[str, dict[str, Any]], found: Found, role: str, name: str 
         entries[secid] = entry
     if role not in entry["roles"]:
         entry["roles"].append(role)
-    if entry["name"] is None and name:
-        entry["name"] = name
+    if entry["name"] is None:
+        if named is not None:
+            name = _short_text(named)
+        if name:
+            entry["name"] = name
 
 
 # --- securities written in the text ----------------------------------------------------------
