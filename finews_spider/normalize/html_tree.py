@@ -189,7 +189,9 @@ def visible_text(el: Element, skip: set[Element], limit: int = TEXT_LIMIT) -> st
 
 def normalise_line(text: str) -> str:
     """Collapse whitespace (incl. U+3000 and no-break spaces) to one space and strip."""
-    return " ".join(ZERO_WIDTH.sub("", text).split())
+    if "\u200b" in text or "\ufeff" in text:
+        text = ZERO_WIDTH.sub("", text)
+    return " ".join(text.split())
 
 
 def class_names(el: Element) -> set[str]:
