@@ -2,6 +2,7 @@
 
     python benchmarks/bench_core.py                      # 2,000 pages, 5 rounds
     python benchmarks/bench_core.py --profile core.prof  # and a cProfile of the core alone
+    python benchmarks/bench_core.py --trafilatura 300    # and core vs trafilatura, HTML pages
 
 The pages (`benchmarks/corpus.py`, run.py's seed) are made once and held in memory. Each
 round times (this thread's CPU time, so other processes' load counts less), for every page
@@ -36,6 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the core here")
+    parser.add_argument(
+        "--trafilatura",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time core vs trafilatura on the first N HTML article pages",
+    )
     args = parser.parse_args(argv)
     by_kind: dict[str, list[tuple[str, corpus.Page]]] = defaultdict(list)
     for page in corpus.iter_pages(SEED, 0, args.pages):
@@ -80,6 +88,28 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{kind:16} {count:6} {statistics.median(per_page[kind]):13.3f} "
             f"{statistics.median(r):14.3f} ({min(r):.3f}-{max(r):.3f})"
+        )
+    if args.trafilatura:
+        html = [
+            item
+            for kind in ("eastmoney_page", "finews_page")
+            for item in by_kind[kind]
+            if item[1].expect == "article"
+        ][: args.trafilatura]
+        extract.trafilatura_text(html[0][1].body)  # import and warm outside the timing
+        spent = {"core": 0.0, "trafilatura": 0.0}
+        for start in range(0, len(html), _CHUNK):
+            chunk = html[start : start + _CHUNK]
+            began = time.thread_time()
+            run_core(chunk)
+            spent["core"] += time.thread_time() - began
+            began = time.thread_time()
+            for _url, page in chunk:
+                extract.trafilatura_text(page.body)
+            spent["trafilatura"] += time.thread_time() - began
+        print(
+            f"core/trafilatura, {len(html)} HTML article pages: "
+            f"{spent['trafilatura'] / spent['core']:.2f}"
         )
     if args.profile:
         import cProfile
