@@ -16,11 +16,10 @@ from finews_spider.model import ARTICLE_FIELDS, Article, Draft, PageContext, Rej
 from finews_spider.normalize.contract import is_valid
 from finews_spider.normalize.steps import (
     Step,
+    normalize_body,
     normalize_dates,
     normalize_identity,
-    normalize_securities,
     normalize_signals,
-    normalize_text,
 )
 from finews_spider.parsing import parse_page
 from finews_spider.parsing.text import excerpt
@@ -31,8 +30,7 @@ __all__ = ["STEPS", "build_article", "complete", "finish", "process_page", "read
 #: The normalisation steps, in order: (the stage a rejection names, the step).
 STEPS: tuple[tuple[str, Step], ...] = (
     ("dates", normalize_dates),
-    ("securities", normalize_securities),
-    ("cleaning", normalize_text),
+    ("securities, cleaning", normalize_body),
     ("signals", normalize_signals),
     ("identity", normalize_identity),
 )

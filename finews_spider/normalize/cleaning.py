@@ -47,11 +47,11 @@ from finews_spider.normalize.furniture import (
     remove_widgets,
     wrap_bare_runs,
 )
-from finews_spider.normalize.html_tree import Element, parse_fragment
+from finews_spider.normalize.html_tree import Element, all_text, parse_fragment
 from finews_spider.normalize.rendering import render
-from finews_spider.site import CONTROL, CONTROL_CHARS
+from finews_spider.site import CONTROL
 
-__all__ = ["REMOVAL_CODES", "CleanBody", "clean_body"]
+__all__ = ["REMOVAL_CODES", "CleanBody", "clean_body", "coerce_body"]
 
 STAGE = "cleaning"
 
@@ -79,20 +79,21 @@ class CleanBody:
     removed: tuple[str, ...]  # codes from REMOVAL_CODES, in that order
 
 
-#: The control characters plus U+FFFD: a body made mostly of these is binary garbage.
-_GARBAGE_CHARS = re.compile(f"[{CONTROL_CHARS}\ufffd]")
+#: A body made mostly of control characters and U+FFFD is binary garbage.
 _GARBAGE_RATIO = 0.1
 _DOCUMENT_TAGS = re.compile(r"</?(?:html|body)\b[^<>]{0,2000}>|<!doctype\b[^<>]{0,2000}>", re.I)
 
 
-def clean_body(body_html: str | bytes) -> CleanBody:
+def clean_body(body_html: str | bytes, root: Element | None = None) -> CleanBody:
     """Remove the furniture from an article body and render it as text and as safe HTML.
 
+    `root`, when given, is `parse_fragment(coerce_body(body_html)[1])`, made by the caller to
+    share one parse (the tree is changed).
     Raises ``Rejected("cleaning", "empty_body", …)`` when nothing textual remains and
     ``Rejected("cleaning", "body_unparseable", …)`` when the body cannot be read at all.
     """
-    source = _coerce(body_html)
-    root = parse_fragment(source)
+    if root is None:
+        root = parse_fragment(coerce_body(body_html)[1])
     skip: set[Element] = set()
     removed: set[str] = set()
 
@@ -100,8 +101,11 @@ def clean_body(body_html: str | bytes) -> CleanBody:
     em_media, mirror_links = mark_by_markup(root, skip, removed)
     outlet = read_source_lines(em_media, skip, removed)
     wrap_bare_runs(root, skip)
-    cut_disclaimer(root, skip, removed)
-    outlet = remove_text_furniture(root, skip, removed, mirror_links, outlet)
+    # Read once: cutting the disclaimer only removes text, so the words it holds stay a
+    # superset of what the later rules can find.
+    haystack = all_text(root)
+    cut_disclaimer(root, skip, removed, haystack)
+    outlet = remove_text_furniture(root, skip, removed, mirror_links, outlet, haystack)
     remove_link_labels(root, skip, removed)
 
     body_text, body_html_out = render(root, skip)
@@ -117,18 +121,22 @@ def clean_body(body_html: str | bytes) -> CleanBody:
     )
 
 
-def _coerce(body: str | bytes) -> str:
+def coerce_body(body: str | bytes) -> tuple[str, str]:
+    """(the body without its control characters, the source the cleaner parses: also
+    without stray document tags). Raises Rejected(cleaning, empty_body) for an empty or
+    binary body."""
     if isinstance(body, bytes | bytearray | memoryview):
         body = bytes(body).decode("utf-8", errors="replace")
     if not isinstance(body, str):
         raise TypeError(f"body_html must be str or bytes, not {type(body).__name__}")
     if not body.strip():
         raise Rejected(STAGE, "empty_body", "the body is empty")
-    _, garbage = _GARBAGE_CHARS.subn("", body)
+    # One scan: the garbage characters are the control characters and U+FFFD.
+    without_controls, controls = CONTROL.subn("", body)
+    garbage = controls + body.count("\ufffd")
     if garbage >= 8 and garbage >= _GARBAGE_RATIO * len(body):
         raise Rejected(
             STAGE, "empty_body", f"the body looks binary ({garbage} of {len(body)} chars)"
         )
-    body = CONTROL.sub("", body)
     # A stray </body></html> makes libxml2 ignore everything after it.
-    return _DOCUMENT_TAGS.sub("", body)
+    return without_controls, _DOCUMENT_TAGS.sub("", without_controls)

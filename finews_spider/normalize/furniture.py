@@ -15,7 +15,6 @@ from finews_spider.normalize.html_tree import (
     CANDIDATE_LIMIT,
     WS,
     Element,
-    all_text,
     class_names,
     cut_after,
     is_visible,
@@ -225,9 +224,9 @@ def _wrap_container(container: Element, skip: set[Element]) -> None:
             before.addprevious(para)
 
 
-def cut_disclaimer(root: Element, skip: set[Element], removed: set[str]) -> None:
-    """Cut from `郑重声明：东方财富…` to the end of the body."""
-    for owner, is_tail, text in text_candidates(root, skip, "郑重声明", all_text(root)):
+def cut_disclaimer(root: Element, skip: set[Element], removed: set[str], haystack: str) -> None:
+    """Cut from `郑重声明：东方财富…` to the end of the body. `haystack`: `all_text(root)`."""
+    for owner, is_tail, text in text_candidates(root, skip, "郑重声明", haystack):
         block = nearest_block(owner.getparent() if is_tail else owner, root)
         offset = text.find("郑重声明")
         while offset != -1:
@@ -245,8 +244,11 @@ def remove_text_furniture(
     removed: set[str],
     mirror_links: list[Element],
     outlet: str | None,
+    haystack: str,
 ) -> str | None:
-    """Editor line, bare source line, promotion, back links; returns the outlet."""
+    """Editor line, bare source line, promotion, back links; returns the outlet.
+    `haystack`: `all_text(root)`, or any text holding it (words absent from it are not
+    searched for)."""
     candidates: dict[str, list[tuple[Element, bool]]] = {
         "editor": [],
         "source": [],
@@ -259,7 +261,6 @@ def remove_text_furniture(
         ("promotion", ("开户", "看资讯")),
         ("back_links", ("[返回",)),
     )
-    haystack = all_text(root)
     for kind, words in keywords:
         seen: set[tuple[Element, bool]] = set()
         for word in words:

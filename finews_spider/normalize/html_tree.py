@@ -33,16 +33,23 @@ CANDIDATE_LIMIT = 64  # furniture candidates examined per kind
 
 def parse_fragment(source: str) -> Element:
     """Parse a fragment; return a container element (the <body>) holding it."""
+    return read_fragment(source)[0]
+
+
+def read_fragment(source: str) -> tuple[Element, bool]:
+    """`parse_fragment`, and whether libxml2 read the fragment as it is, in one go (neither
+    flattened nor read as text)."""
     try:
         root, fatal = _parse_once(source)
-        if fatal:
-            # libxml2 stops at its depth limit and silently drops the rest: flatten first.
-            root, fatal = _parse_once(limit_depth(source, _MAX_PARSE_DEPTH))
+        if not fatal:
+            return root, True
+        # libxml2 stops at its depth limit and silently drops the rest: flatten first.
+        root, fatal = _parse_once(limit_depth(source, _MAX_PARSE_DEPTH))
     except (etree.LxmlError, ValueError, TypeError, AssertionError):
-        return _parse_as_text(source)
+        return _parse_as_text(source), False
     if fatal:
-        return _parse_as_text(source)
-    return root
+        return _parse_as_text(source), False
+    return root, False
 
 
 def _parse_once(source: str) -> tuple[Element, str | None]:
@@ -182,7 +189,9 @@ def visible_text(el: Element, skip: set[Element], limit: int = TEXT_LIMIT) -> st
 
 def normalise_line(text: str) -> str:
     """Collapse whitespace (incl. U+3000 and no-break spaces) to one space and strip."""
-    return " ".join(ZERO_WIDTH.sub("", text).split())
+    if "\u200b" in text or "\ufeff" in text:
+        text = ZERO_WIDTH.sub("", text)
+    return " ".join(text.split())
 
 
 def class_names(el: Element) -> set[str]:

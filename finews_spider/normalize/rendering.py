@@ -43,8 +43,9 @@ def render(root: Element, skip: set[Element]) -> tuple[str, str]:
                 walker.skip_subtree()
                 continue
             else:
-                text_start(el)
-                html_start(el)
+                tag = el.tag  # lxml builds a new string on every read
+                text_start(tag)
+                html_start(el, tag)
             if piece := el.text:
                 text_text(piece)
                 html_text(piece)
@@ -54,8 +55,9 @@ def render(root: Element, skip: set[Element]) -> tuple[str, str]:
                 text_sink.flush()
                 break
             if el not in skip:
-                text_end(el)
-                html_end(el)
+                tag = el.tag
+                text_end(tag)
+                html_end(tag)
         if piece := el.tail:  # after an element, a comment or a processing instruction
             text_text(piece)
             html_text(piece)
@@ -81,15 +83,13 @@ class _TextSink:
             if line:
                 self.lines.append(line)
 
-    def start(self, el: Element) -> None:
-        tag = el.tag
+    def start(self, tag: str) -> None:
         if tag in BLOCK_TAGS or tag == "br":
             self.flush()
         elif tag in ("td", "th"):
             self.buffer.append(" ")
 
-    def end(self, el: Element) -> None:
-        tag = el.tag
+    def end(self, tag: str) -> None:
         if tag in BLOCK_TAGS:
             self.flush()
         elif tag in ("td", "th"):
@@ -173,12 +173,11 @@ class _HtmlSink:
         self.pending_break = False
         self.line_start = True
 
-    def start(self, el: Element) -> None:
-        tag = el.tag
+    def start(self, el: Element, tag: str) -> None:
         block = tag in BLOCK_TAGS
         if block:
             self._block_boundary()
-        name, attrs = _html_tag(el)
+        name, attrs = _html_tag(el, tag)
         if name is not None and (
             (name not in VOID_ELEMENTS and len(self.open) >= _MAX_HTML_DEPTH)
             or (self.paragraphs and name in self._NOT_IN_PARAGRAPH)
@@ -205,9 +204,9 @@ class _HtmlSink:
             self.paragraphs += name in self._PARAGRAPHS
             self.links += name == "a"
 
-    def end(self, el: Element) -> None:
+    def end(self, tag: str) -> None:
         frame = self.frames.pop()
-        block = el.tag in BLOCK_TAGS
+        block = tag in BLOCK_TAGS
         if frame.name is not None:
             self.open.pop()
             self.paragraphs -= frame.name in self._PARAGRAPHS
@@ -227,19 +226,24 @@ class _HtmlSink:
             self.line_start = True
 
     def text(self, piece: str) -> None:
-        if "\u200b" in piece or "\ufeff" in piece:
-            piece = ZERO_WIDTH.sub("", piece)
-        piece = WS.sub(" ", piece)
+        # Printable text holds no zero-width character and no whitespace but " ".
+        if not piece.isprintable():
+            if "\u200b" in piece or "\ufeff" in piece:
+                piece = ZERO_WIDTH.sub("", piece)
+            piece = WS.sub(" ", piece)
+        elif "  " in piece:
+            piece = WS.sub(" ", piece)
         if self.line_start:
             piece = piece.lstrip()
         if not piece:
             return
         if piece == " " and (self.open[-1] if self.open else None) in self._STRUCTURAL:
             return
-        if piece.strip():
+        visible = piece != " " and bool(piece.strip())
+        if visible:
             self._pay_break()
         self.tokens.append(_html.escape(piece, quote=False))
-        if piece.strip():
+        if visible:
             self._mark_content()
 
 
@@ -250,10 +254,9 @@ def _safe_url(value: str | None) -> str | None:
     return web_url("https:" + url if url.startswith("//") else url)
 
 
-def _html_tag(el: Element) -> tuple[str | None, str]:
-    """The tag name and attribute string to emit for `el`; (None, "") renders it
-    transparently (its content only)."""
-    tag = el.tag
+def _html_tag(el: Element, tag: str) -> tuple[str | None, str]:
+    """The tag name and attribute string to emit for `el` (whose tag is `tag`); (None, "")
+    renders it transparently (its content only)."""
     name = HTML_RENAME.get(tag, tag)
     if name not in HTML_TAGS:
         return None, ""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -95,14 +96,16 @@ _EXCLUDABLE = etree.XPath(f".//*[contains(@class, '{SOURCE_LINE_CLASS}') or @sty
 Found = tuple[int | None, str]  # (market_id, raw code)
 
 
-def extract_securities(body_html: str) -> list[dict[str, Any]]:
+def extract_securities(body_html: str, root: Any = None) -> list[dict[str, Any]]:
     """One ``stocks`` entry per secid named in `body_html` (an HTML fragment).
 
     Each entry is ``{secid, code, market_id, market, kind, name, roles}``; chart-widget
     securities first, then the others in order of first appearance. Never raises: an
-    unreadable body gives [].
+    unreadable body gives []. `root`, when given, is the body's tree as `_parse` builds it
+    (see `parses_alike`); it is only read.
     """
-    root = _parse(body_html)
+    if root is None:
+        root = _parse(body_html)
     if root is None:
         return []
     entries: dict[str, dict[str, Any]] = {}
@@ -156,6 +159,31 @@ def _parse(body_html: str) -> Any:
     return doc.find("body") if doc is not None else None
 
 
+#: Nesting well below libxml2's default limit (256 open elements): `_parse` reads it all.
+_SHALLOW_DEPTH = 240
+#: Well below libxml2's default limits on names (50,000 bytes) and text: `_parse` reads it all.
+_SHORT_SOURCE = 12_000
+_TOO_DEEP = etree.XPath(f"boolean(.//*[count(ancestor::*) >= {_SHALLOW_DEPTH}])")
+_FULL_DOCUMENT_TEXT = re.compile(r"\s*<(?:!doctype|html)\b", re.IGNORECASE)
+
+
+def parses_alike(without_controls: str, source: str, root: Any) -> bool:
+    """True when `_parse(body_html)` builds the same tree as `root`, the body cleaner's
+    one-go parse of `source`, given `(without_controls, source) =
+    cleaning.coerce_body(body_html)`; then one parse serves both. So: the cleaner removed
+    only control characters (no document tags), the fragment is wrapped the same way,
+    holds no processing instruction (the cleaner's parser drops them) and stays well inside
+    the limits the cleaner's parser lifts (huge_tree)."""
+    return (
+        len(source) < _SHORT_SOURCE
+        and source == without_controls
+        and "<?" not in source
+        and not _FULL_DOCUMENT_TEXT.match(source)
+        # fewer tags than that cannot nest that deep
+        and (source.count("<") < _SHALLOW_DEPTH or not _TOO_DEEP(root))
+    )
+
+
 def _classes(el: Any) -> set[str]:
     value = el.get("class")
     return set(value.split()) if value else set()
@@ -195,11 +223,11 @@ def _visit(el: Any, in_widget: bool, entries: dict[str, dict[str, Any]]) -> None
     if _is_widget(el, tag, classes, in_widget):
         found = _widget_security(el, tag)
         if found is not None:
-            _add(entries, found, "chart", None)
+            _add(entries, found, "chart")
         return
     found = _tag_security(el, tag, classes)
     if found is not None:
-        _add(entries, found, "tag", _short_text(el))
+        _add(entries, found, "tag", named=el)
 
 
 def _is_widget(el: Any, tag: str, classes: set[str], in_widget: bool) -> bool:
@@ -340,17 +368,34 @@ def _short_text(el: Any) -> str | None:
     return name or None
 
 
-def _add(entries: dict[str, dict[str, Any]], found: Found, role: str, name: str | None) -> None:
-    market_id, raw = found
+@lru_cache(maxsize=4096)
+def _security(market_id: int | None, raw: str) -> tuple[str, str, str, str] | None:
+    """(code, secid, market, kind) of a found value, or None when it names no security."""
     code = canonical_code(market_id, raw)
     if code is None:
+        return None
+    market, kind = classify(market_id, code)
+    return code, secid_of(market_id, code), market, kind
+
+
+def _add(
+    entries: dict[str, dict[str, Any]],
+    found: Found,
+    role: str,
+    name: str | None = None,
+    named: Any = None,
+) -> None:
+    """Record `found` with `role` and its `name`, or the name `_short_text(named)` gives
+    (read only while the entry has none)."""
+    market_id, raw = found
+    security = _security(market_id, raw)
+    if security is None:
         return
-    secid = secid_of(market_id, code)
+    code, secid, market, kind = security
     entry = entries.get(secid)
     if entry is None:
         if len(entries) >= MAX_ENTRIES * 2:  # bounded memory on hostile input
             return
-        market, kind = classify(market_id, code)
         entry = {
             "secid": secid,
             "code": code,
@@ -363,8 +408,11 @@ def _add(entries: dict[str, dict[str, Any]], found: Found, role: str, name: str 
         entries[secid] = entry
     if role not in entry["roles"]:
         entry["roles"].append(role)
-    if entry["name"] is None and name:
-        entry["name"] = name
+    if entry["name"] is None:
+        if named is not None:
+            name = _short_text(named)
+        if name:
+            entry["name"] = name
 
 
 # --- securities written in the text ----------------------------------------------------------

@@ -9,13 +9,15 @@ from collections.abc import Callable
 
 from finews_spider.model import PARSER_VERSION, Draft, Rejected
 from finews_spider.normalize.attribution import attributed_outlet
-from finews_spider.normalize.cleaning import clean_body
+from finews_spider.normalize.cleaning import clean_body, coerce_body
 from finews_spider.normalize.dates import check_against_article_id, parse_published
+from finews_spider.normalize.html_tree import read_fragment
 from finews_spider.normalize.identity import article_id, content_hash, url_id
 from finews_spider.normalize.names import link_names
 from finews_spider.normalize.securities import (
     extract_securities,
     merge_stocks,
+    parses_alike,
     securities_in_text,
     stock_codes,
 )
@@ -35,17 +37,26 @@ def normalize_dates(draft: Draft) -> None:
     )
 
 
-def normalize_securities(draft: Draft) -> None:
-    stocks = extract_securities(draft.page.body_html)
-    draft.doc.update(stocks=stocks, stock_codes=stock_codes(stocks))
-
-
-def normalize_text(draft: Draft) -> None:
+def normalize_body(draft: Draft) -> None:
+    """Securities from the body's markup, then the title and the cleaned body: one parse of
+    the body serves both whenever the two parsers would build the same tree."""
     page = draft.page
+    body = page.body_html
+    root = None
+    shared = False
+    try:
+        without_controls, source = coerce_body(body)
+    except Rejected:
+        source = None  # `clean_body` raises it again, after the title is checked
+    if source is not None:
+        root, whole = read_fragment(source)
+        shared = whole and parses_alike(without_controls, source, root)
+    stocks = extract_securities(body, root if shared else None)
+    draft.doc.update(stocks=stocks, stock_codes=stock_codes(stocks))
     title = one_line(page.title)
     if not visible(title):
         raise Rejected("cleaning", "title_missing", "the page has no title")
-    clean = clean_body(page.body_html)
+    clean = clean_body(body, root)
     draft.doc.update(
         title=title,
         body_text=clean.body_text,

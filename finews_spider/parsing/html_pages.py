@@ -66,6 +66,10 @@ def _is_back_link(node: html.HtmlElement) -> bool:
     )
 
 
+#: The section's children whose text a post page's fields come from.
+_READ_TAGS = frozenset({"small", "h1", "blockquote"})
+
+
 def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
     root = _page_root(text, empty_ok=False)
     section = root.find(".//section")
@@ -77,18 +81,20 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
     body: list[str] = []
     seen_title = False
     for node in section:
-        if not isinstance(node.tag, str):
+        tag = node.tag
+        if not isinstance(tag, str):
             continue  # comments
-        text_content = one_line(node.text_content())
-        if node.tag == "small" and not seen_title and "GMT" in text_content:
+        # Only these elements' text is read: the body's paragraphs are not tidied here.
+        text_content = one_line(node.text_content()) if tag in _READ_TAGS else ""
+        if tag == "small" and not seen_title and "GMT" in text_content:
             date_raw = text_content
-        elif node.tag == "h1" and not seen_title:
+        elif tag == "h1" and not seen_title:
             title, seen_title = text_content, True
-        elif node.tag == "small" and text_content.startswith("tags:"):
+        elif tag == "small" and text_content.startswith("tags:"):
             tags = [one_line(em.text_content()) for em in node.iter("em")]
         elif not seen_title:
             continue
-        elif node.tag == "blockquote" and not body and summary is None:
+        elif tag == "blockquote" and not body and summary is None:
             summary = text_content or None
         elif (href := _is_source_link(node)) is not None:
             source_url = href
