@@ -27,7 +27,7 @@ from finews_spider.schema import validate_article
 
 __all__ = ["STEPS", "build_article", "complete", "finish", "process_page", "read_page"]
 
-#: The normalisation steps, in order: (the stage a rejection names, the step).
+#: The normalisation steps, in order: (what it does, the step). A rejection names its own stage.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("dates", normalize_dates),
     ("securities, cleaning", normalize_body),
