@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Literal
 
+from jsonschema import FormatChecker
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 
+from finews_spider.normalize.contract import Unsupported, compile_schema
 from finews_spider.normalize.identity import content_hash
 from finews_spider.normalize.securities import stock_codes
 from finews_spider.normalize.terms import search_terms
-from finews_spider.schema import article_schema
+from finews_spider.schema import article_schema, mongo_validator
 
 Doc = dict[str, Any]
 Outcome = Literal["new", "updated", "unchanged"]
@@ -44,6 +46,38 @@ def store_fields() -> frozenset[str]:
 @cache
 def _max_items(field: str) -> int:
     return int(article_schema()["properties"][field].get("maxItems", 10**6))
+
+
+@cache
+def _stored_check() -> tuple[Any, bool] | None:
+    """The contract compiled for a whole stored document (the store's fields required, as
+    the collection's validator requires them), or None when it cannot be compiled."""
+    schema = {**article_schema(), "required": mongo_validator()["$jsonSchema"]["required"]}
+    try:
+        return compile_schema(schema, FormatChecker())
+    except Unsupported:
+        return None
+
+
+def _aware_only(value: Any) -> bool:
+    if isinstance(value, datetime):
+        return value.tzinfo is not None
+    if isinstance(value, dict):
+        return all(_aware_only(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_aware_only(v) for v in value)
+    return True
+
+
+def proven_valid(doc: Doc) -> bool:
+    """True only when `doc`, as a whole stored document, satisfies the contract the
+    collection's validator is derived from; the writer skips the server's re-check
+    (bypassDocumentValidation) for these and lets it decide every other document."""
+    compiled = _stored_check()
+    if compiled is None:
+        return False
+    check, closed = compiled
+    return bool(check(doc)) and (closed or _aware_only(doc))
 
 
 class UnsafeDocument(ValueError):
@@ -228,6 +262,12 @@ class Plan:
     outcome: Outcome
     op: ArticleOp | None  # None: the stored document already says all this item says
     archive: Doc | None = None  # the previous version, written before `op`
+    whole: Doc | None = None  # the whole document an insert or replace stores
+
+    @property
+    def proven(self) -> bool:
+        """The op stores a whole document the contract proves valid (see `proven_valid`)."""
+        return self.whole is not None and proven_valid(self.whole)
 
     @property
     def guarded(self) -> bool:
@@ -250,7 +290,8 @@ def plan_article(
     `seen_before`: the item's content is an archived earlier version of this article
     (another route still serves it); it only adds its URL too, so runs do not flip-flop."""
     if stored is None:
-        return Plan(item, "new", InsertOne(new_document(item, seen_at)))
+        doc = new_document(item, seen_at)
+        return Plan(item, "new", InsertOne(doc), whole=doc)
     url = item["url"]
     version = stored.get("version")
     # The version (and content) this plan was made from; parser fields are last-writer-wins.
@@ -281,7 +322,7 @@ def plan_article(
             "archived_at": seen_at,
             "doc": stored,
         }
-        return Plan(item, "updated", ReplaceOne(guard, doc), archive)
+        return Plan(item, "updated", ReplaceOne(guard, doc), archive, whole=doc)
     touch: Doc = {"$addToSet": {"urls": url}, "$max": {"last_seen_at": seen_at}}
     if same and not stale and item["parser_version"] != stored.get("parser_version"):
         fields = {k: v for k, v in item.items() if k != "_id"}

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from bson import Binary
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, ConnectionFailure
+from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure
 
 from finews_spider.model import Rejection
 from finews_spider.store import securities
@@ -40,7 +40,14 @@ from finews_spider.store.articles import (
 )
 from finews_spider.store.config import resolve_config
 from finews_spider.store.deadletters import DeadLetterFile, Pending
-from finews_spider.store.setup import ARTICLE_VERSIONS, ARTICLES, PAGES, REJECTS, RUNS
+from finews_spider.store.setup import (
+    ARTICLE_VERSIONS,
+    ARTICLES,
+    PAGES,
+    REJECTS,
+    RUNS,
+    UNAUTHORIZED,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +132,9 @@ class ArticleWriter:
         self._down_at: float | None = None
         #: resolved when the next background write ends (one future shared by all waiters)
         self._written: asyncio.Future[None] | None = None
+        #: whole documents proven valid client-side skip the server's re-check, until the
+        #: server refuses the bypass (a user without the bypassDocumentValidation action)
+        self.bypass_validation = True
 
     @property
     def dead_letter_path(self) -> Path | None:
@@ -333,8 +343,7 @@ class ArticleWriter:
         plans = [self._plan(p, stored.get(p.doc["_id"]), earlier) for p in pending]
         pending, plans = await self._archive(pending, plans, refusals)
         with_op = [(p, plan) for p, plan in zip(pending, plans, strict=True) if plan.op]
-        ops: list[ArticleOp] = [plan.op for _, plan in with_op if plan.op is not None]
-        matched, errors = await self._bulk(ARTICLES, ops)
+        matched, errors = await self._write_ops([plan for _, plan in with_op])
         for p, plan in zip(pending, plans, strict=True):
             before = stored.get(p.doc["_id"])
             # Before and after: a security may lose or gain the article. A resent dead
@@ -374,6 +383,24 @@ class ArticleWriter:
             if plan.op is None:
                 self._count(p.outcome or plan.outcome)
         return again
+
+    async def _write_ops(self, plans: list[Plan]) -> tuple[int, list[Doc]]:
+        """The round's article ops: the inserts and replaces of documents the contract
+        proves valid without the server's validator, the rest (updates, anything unproven)
+        with it. One wave holds one op per id, so the two writes are independent."""
+        ops: list[ArticleOp] = [plan.op for plan in plans if plan.op is not None]
+        proven = [self.bypass_validation and plan.proven for plan in plans]
+        if not any(proven):
+            return await self._bulk(ARTICLES, ops)
+        matched, errors = 0, []
+        for bypass in (True, False):
+            indices = [i for i, p in enumerate(proven) if p is bypass]
+            if not indices:
+                continue
+            n, errs = await self._bulk(ARTICLES, [ops[i] for i in indices], bypass=bypass)
+            matched += n
+            errors += [{**e, "index": indices[int(e["index"])]} for e in errs]
+        return matched, errors
 
     async def _archive(
         self, pending: list[Pending], plans: list[Plan], refusals: list[Pending]
@@ -531,17 +558,33 @@ class ArticleWriter:
 
         return await self._retrying(run)
 
-    async def _bulk(self, name: str, ops: Sequence[Any]) -> tuple[int, list[Doc]]:
-        """(documents matched, write errors): one refused op does not stop the others."""
+    async def _bulk(
+        self, name: str, ops: Sequence[Any], *, bypass: bool = False
+    ) -> tuple[int, list[Doc]]:
+        """(documents matched, write errors): one refused op does not stop the others.
+        `bypass`: without the collection's validator, for documents proven valid; a server
+        that refuses the bypass (no bypassDocumentValidation action) gets them validated."""
         if not ops:
             return 0, []
 
         async def run() -> tuple[int, list[Doc]]:
+            skip = bypass and self.bypass_validation
             try:
-                result = await self.db[name].bulk_write(list(ops), ordered=False)
+                options = {"bypass_document_validation": True} if skip else {}
+                result = await self.db[name].bulk_write(list(ops), ordered=False, **options)
             except BulkWriteError as exc:
                 details = exc.details
                 return int(details.get("nMatched", 0)), list(details.get("writeErrors", []))
+            except OperationFailure as exc:
+                if not skip or exc.code not in UNAUTHORIZED:
+                    raise
+                self.bypass_validation = False
+                logger.warning(
+                    "the store refused bypassDocumentValidation (%s): the server validates "
+                    "every article from now on (grant the action, see README, to skip it)",
+                    str(exc)[:200],
+                )
+                return await run()
             return result.matched_count, []
 
         return await self._retrying(run)
