@@ -263,6 +263,9 @@ class Plan:
     op: ArticleOp | None  # None: the stored document already says all this item says
     archive: Doc | None = None  # the previous version, written before `op`
     whole: Doc | None = None  # the whole document an insert or replace stores
+    #: the stored document once `op` is applied, as far as the securities master reads it
+    after: Doc | None = None
+    reparsed: bool = False  # the same content, another parser's fields set in place
 
     @property
     def proven(self) -> bool:
@@ -291,7 +294,7 @@ def plan_article(
     (another route still serves it); it only adds its URL too, so runs do not flip-flop."""
     if stored is None:
         doc = new_document(item, seen_at)
-        return Plan(item, "new", InsertOne(doc), whole=doc)
+        return Plan(item, "new", InsertOne(doc), whole=doc, after=doc)
     url = item["url"]
     version = stored.get("version")
     # The version (and content) this plan was made from; parser fields are last-writer-wins.
@@ -322,12 +325,13 @@ def plan_article(
             "archived_at": seen_at,
             "doc": stored,
         }
-        return Plan(item, "updated", ReplaceOne(guard, doc), archive, whole=doc)
+        return Plan(item, "updated", ReplaceOne(guard, doc), archive, whole=doc, after=doc)
     touch: Doc = {"$addToSet": {"urls": url}, "$max": {"last_seen_at": seen_at}}
     if same and not stale and item["parser_version"] != stored.get("parser_version"):
         fields = {k: v for k, v in item.items() if k != "_id"}
         touch["$set"] = {**fields, "updated_at": seen_at}
-        return Plan(item, "updated", UpdateOne(guard, touch))
+        after = {**stored, **fields}
+        return Plan(item, "updated", UpdateOne(guard, touch), after=after, reparsed=True)
     changes = merge_route_fields(stored, item) if same else {}
     # A document stored before the terms existed (or by an older tokenizer) gets them now.
     kept = item if same else stored
@@ -341,7 +345,7 @@ def plan_article(
         # Guard the merged fields too: a concurrent merge must not be overwritten.
         guard.update({name: {"$eq": stored.get(name)} for name in changes})
         touch["$set"] = {**changes, "updated_at": seen_at}
-    return Plan(item, "unchanged", UpdateOne(guard, touch))
+    return Plan(item, "unchanged", UpdateOne(guard, touch), after={**stored, **changes})
 
 
 def _union(urls: list[str], url: str) -> list[str]:

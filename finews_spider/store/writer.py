@@ -308,34 +308,34 @@ class ArticleWriter:
         """Write; return the refusals (as rejects) for the caller to store."""
         refusals: list[Pending] = []
         pending = items
-        touched: set[str] = set()
+        master = securities.Delta()
         try:
             for _ in range(self.conflict_rounds):
                 if not pending:
                     break
-                pending = await self._article_round(pending, refusals, touched)
+                pending = await self._article_round(pending, refusals, master)
             if pending:
                 self._dead_letter(pending, "the stored documents kept changing under this writer")
         except Exception as exc:
             self._dead_letter(pending, f"articles: {type(exc).__name__}: {exc}")
-        if touched and self._down_at is None:
-            # The master follows the articles in the same write, from what is stored now
-            # (with the store down, the dead letters' resend refreshes it).
+        if master and self._down_at is None:
+            # The master follows the articles in the same write (with the store down, the
+            # dead letters' resend recounts it).
             try:
-                await self._retrying(lambda: securities.refresh(self.db, touched))
+                await self._retrying(lambda: master.apply(self.db))
             except Exception as exc:
                 # The articles are stored; only the master lags (an error fails the crawl).
                 logger.error(
                     "securities master not refreshed for %d securities (%s: %s); "
                     "run `finews securities --rebuild`",
-                    len(touched),
+                    len(master.adds.keys() | master.exact),
                     type(exc).__name__,
                     str(exc)[:300],
                 )
         return refusals
 
     async def _article_round(
-        self, pending: list[Pending], refusals: list[Pending], touched: set[str]
+        self, pending: list[Pending], refusals: list[Pending], master: securities.Delta
     ) -> list[Pending]:
         """Plan from the stored state, write, and return the items to plan again."""
         stored = await self._find(ARTICLES, [p.doc["_id"] for p in pending])
@@ -344,17 +344,6 @@ class ArticleWriter:
         pending, plans = await self._archive(pending, plans, refusals)
         with_op = [(p, plan) for p, plan in zip(pending, plans, strict=True) if plan.op]
         matched, errors = await self._write_ops([plan for _, plan in with_op])
-        for p, plan in zip(pending, plans, strict=True):
-            before = stored.get(p.doc["_id"])
-            # Before and after: a security may lose or gain the article. A resent dead
-            # letter refreshes its securities anyway (the master write may be what failed).
-            if (
-                self.replay
-                or before is None
-                or before.get("stocks") != plan.item.get("stocks")
-                or before.get("published_at") != plan.item.get("published_at")
-            ):
-                touched |= securities.secids_of(before, plan.item)
         again: list[Pending] = []
         failed: set[int] = set()
         for error in errors:
@@ -368,14 +357,32 @@ class ArticleWriter:
         guarded = [
             (i, p) for i, (p, plan) in enumerate(with_op) if plan.guarded and i not in failed
         ]
+        raced: set[int] = set()
         if matched < len(guarded):
             # A guard did not match: a concurrent writer moved the document. Plan again
             # only the items whose effect the stored document does not already show.
             now = await self._find(ARTICLES, [p.doc["_id"] for _, p in guarded])
             for index, p in guarded:
+                raced.add(index)  # which of them landed is unknown: recount their securities
+                master.recompute(stored.get(p.doc["_id"]), now.get(p.doc["_id"]))
                 if self._plan(p, now.get(p.doc["_id"]), earlier).op is not None:
                     failed.add(index)
                     again.append(p)
+        if self.replay:
+            for p, plan in zip(pending, plans, strict=True):
+                if plan.op is None:
+                    master.recompute(stored.get(p.doc["_id"]), plan.item)
+        for index, (p, plan) in enumerate(with_op):
+            if index in failed or index in raced:
+                continue
+            before = stored.get(p.doc["_id"])
+            if self.replay or plan.reparsed:
+                # A resent dead letter recounts (the master write may be what failed), and
+                # a parser's new output too (it brings articles and master up to date).
+                if _master_fields(before) != _master_fields(plan.after) or self.replay:
+                    master.recompute(before, plan.after)
+            else:
+                master.article(before, plan.after)
         for index, (_, plan) in enumerate(with_op):
             if index not in failed:
                 self._count(plan.outcome)
@@ -644,6 +651,10 @@ def _waves(articles: list[Pending]) -> list[list[Pending]]:
             waves.append([])
         waves[n].append(p)
     return waves
+
+
+def _master_fields(doc: Doc | None) -> tuple[Any, Any]:
+    return (doc or {}).get("stocks"), (doc or {}).get("published_at")
 
 
 def _archive_op(archive: Doc) -> UpdateOne:
