@@ -262,7 +262,7 @@ class Plan:
     outcome: Outcome
     op: ArticleOp | None  # None: the stored document already says all this item says
     archive: Doc | None = None  # the previous version, written before `op`
-    whole: Doc | None = None  # the whole document an insert or replace stores
+    whole: Doc | None = None  # the whole document the op stores, when known exactly
     #: the stored document once `op` is applied, as far as the securities master reads it
     after: Doc | None = None
     reparsed: bool = False  # the same content, another parser's fields set in place
@@ -330,8 +330,11 @@ def plan_article(
     if same and not stale and item["parser_version"] != stored.get("parser_version"):
         fields = {k: v for k, v in item.items() if k != "_id"}
         touch["$set"] = {**fields, "updated_at": seen_at}
-        after = {**stored, **fields}
-        return Plan(item, "updated", UpdateOne(guard, touch), after=after, reparsed=True)
+        after = _touched(stored, touch["$set"], url, last_seen)
+        op = UpdateOne(guard, touch)
+        return Plan(
+            item, "updated", op, whole=_whole(stored, url, after), after=after, reparsed=True
+        )
     changes = merge_route_fields(stored, item) if same else {}
     # A document stored before the terms existed (or by an older tokenizer) gets them now.
     kept = item if same else stored
@@ -345,7 +348,28 @@ def plan_article(
         # Guard the merged fields too: a concurrent merge must not be overwritten.
         guard.update({name: {"$eq": stored.get(name)} for name in changes})
         touch["$set"] = {**changes, "updated_at": seen_at}
-    return Plan(item, "unchanged", UpdateOne(guard, touch), after={**stored, **changes})
+    after = _touched(stored, touch.get("$set", {}), url, last_seen)
+    return Plan(
+        item, "unchanged", UpdateOne(guard, touch), whole=_whole(stored, url, after), after=after
+    )
+
+
+def _touched(stored: Doc, sets: Doc, url: str, last_seen: datetime) -> Doc:
+    """The document a touch leaves: `stored`, the `$set` fields, the URL and the instant."""
+    return {
+        **stored,
+        **sets,
+        "urls": _union(stored.get("urls") or [], url),
+        "last_seen_at": last_seen,
+    }
+
+
+def _whole(stored: Doc, url: str, after: Doc) -> Doc | None:
+    """`after` as the whole document an update stores, when nothing a concurrent writer may
+    do meanwhile can change its validity: its guard pins every field it sets, and `urls`
+    (the only field other touches grow, up to maxItems) does not grow here. An update
+    that adds a URL is left to the server's validator."""
+    return after if url in (stored.get("urls") or []) else None
 
 
 def _union(urls: list[str], url: str) -> list[str]:
