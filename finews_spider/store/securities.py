@@ -124,6 +124,10 @@ class Delta:
     def recompute(self, *docs: Doc | None) -> None:
         self.exact |= secids_of(*docs)
 
+    def recompute_added(self) -> None:
+        """Recount instead of adding (idempotent, for a retried write)."""
+        self.exact |= self.adds.keys()
+
     def article(self, before: Doc | None, after: Doc | None) -> None:
         """One article written: `before` and `after` are its stored states (None: absent)."""
         old, new = contributions(before), contributions(after)

@@ -321,8 +321,17 @@ class ArticleWriter:
         if master and self._down_at is None:
             # The master follows the articles in the same write (with the store down, the
             # dead letters' resend recounts it).
+            tries = 0
+
+            async def write_master() -> int:
+                nonlocal tries
+                tries += 1
+                if tries > 1:  # an addition that landed before the fault would count twice
+                    master.recompute_added()
+                return await master.apply(self.db)
+
             try:
-                await self._retrying(lambda: master.apply(self.db))
+                await self._retrying(write_master)
             except Exception as exc:
                 # The articles are stored; only the master lags (an error fails the crawl).
                 logger.error(
