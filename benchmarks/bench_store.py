@@ -22,6 +22,7 @@ import collections
 import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -243,10 +244,11 @@ def compare(base: Path, n: int, batch: int, repeat: int, pages: bool) -> None:
             before = [r[phase][key] for r in runs["before"]]
             after = [r[phase][key] for r in runs["after"]]
             ratios = sorted(a / b for a, b in zip(after, before, strict=True) if b)
+            median = statistics.median(after) / statistics.median(before)
             print(
                 f"{phase:<10} {label:<22} before {min(before):.3f}-{max(before):.3f}"
                 f"  after {min(after):.3f}-{max(after):.3f}"
-                f"  after/before {ratios[0]:.2f}-{ratios[-1]:.2f}"
+                f"  after/before: medians {median:.2f}, pairs {ratios[0]:.2f}-{ratios[-1]:.2f}"
             )
         for side in sides:
             print(f"  {side} commands: {runs[side][-1][phase]['commands']}")
