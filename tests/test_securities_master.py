@@ -3,6 +3,7 @@ reparse, batch), and always equal to its rebuild."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -12,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import MongoClient
+from pymongo import AsyncMongoClient, MongoClient, monitoring
 
+from finews_spider.normalize.securities import stock_codes
 from finews_spider.schema import page_kinds
+from finews_spider.store import ArticleWriter, ensure_collections
 from finews_spider.store.securities import master_documents
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,3 +170,111 @@ def test_reparse_links_names_the_master_knows(
         # a name learned from this master is not counted as seen again
         assert masters[0]["names"][0]["count"] == 1
     assert "updated=0" in run.stderr
+
+
+class _Finds(monitoring.CommandListener):
+    """Counts reads of `articles` by security (what a recount of the master does)."""
+
+    def __init__(self) -> None:
+        self.recounts = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        command = event.command
+        if event.command_name == "find" and "stocks.secid" in (command.get("filter") or {}):
+            self.recounts += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def _stocked(
+    make_article: Callable[..., dict[str, Any]], n: int, *stocks: dict[str, Any], **changes: Any
+) -> dict[str, Any]:
+    entries = list(stocks)
+    return make_article(n, stocks=entries, stock_codes=stock_codes(entries), **changes)
+
+
+@pytest.mark.store
+def test_master_kept_by_additions_equals_its_rebuild(
+    mongo_uri: str,
+    mongo_db: str,
+    tmp_path: Path,
+    make_article: Callable[..., dict[str, Any]],
+) -> None:
+    """Replay, re-replay, a second route that adds roles and a name, a reparse and a new
+    version that change the securities: after each, the master the writer maintains equals
+    its rebuild; what only adds to the master reads no article."""
+    tencent, lenovo, hsbc = "116.00700", "116.00992", "116.00005"
+    first = [
+        _stocked(
+            make_article,
+            1,
+            _entry(tencent, "腾讯控股", "tag", "text"),
+            _entry(lenovo, None, "chart"),
+        ),
+        _stocked(make_article, 2, _entry(tencent, None, "chart")),
+        _stocked(make_article, 3, _entry(tencent, "腾讯", "text"), _entry(hsbc, "汇丰控股", "tag")),
+        _stocked(
+            make_article, 4, _entry(lenovo, "联想集团", "text"), _entry(lenovo, "联想", "tag")
+        ),
+        _stocked(make_article, 5),  # names no security
+    ]
+    second_route = _stocked(
+        make_article,
+        2,
+        _entry(tencent, "腾讯控股", "tag"),
+        _entry(hsbc, None, "chart"),
+        url="https://emweb.securities.eastmoney.com/a/202203030000000002.html",
+    )
+    reparsed = _stocked(
+        make_article, 3, _entry(hsbc, "汇丰控股", "tag"), parser_version="0.0.0-next"
+    )
+    new_version = _stocked(
+        make_article,
+        1,
+        _entry(lenovo, "联想集团", "text"),
+        body_text="改写后的正文。",
+        title="新标题",
+    )
+    later = _stocked(
+        make_article,
+        6,
+        _entry(tencent, "腾讯控股", "text"),
+        published_at=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    listener = _Finds()
+
+    async def write(docs: list[dict[str, Any]]) -> None:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            mongo_uri, tz_aware=True, event_listeners=[listener]
+        )
+        try:
+            db = client[mongo_db]
+            await ensure_collections(db)
+            writer = ArticleWriter(db, batch_size=3, dead_letter_dir=tmp_path / "dead")
+            for doc in docs:
+                await writer.add(doc)
+            await writer.close()
+            assert writer.counts.dead_lettered == 0 and writer.counts.refused == 0
+        finally:
+            await client.close()
+
+    asyncio.run(write(first))
+    assert listener.recounts == 0  # new articles only add
+    docs = _assert_master_equals_rebuild(mongo_uri, mongo_db)
+    asyncio.run(write(first))  # the re-replay changes nothing
+    assert _assert_master_equals_rebuild(mongo_uri, mongo_db) == docs
+    asyncio.run(write([second_route, later]))  # a route adds roles and a name; a new article
+    assert listener.recounts == 0
+    after_route = _assert_master_equals_rebuild(mongo_uri, mongo_db)
+    assert after_route != docs
+    by_id = {d["_id"]: d for d in after_route}
+    assert by_id[hsbc]["roles"] == {"chart": 1, "tag": 1}
+    assert by_id[tencent]["last_seen"] == datetime(2030, 1, 1, tzinfo=UTC)
+    asyncio.run(write([reparsed, new_version]))  # a security lost, others changed
+    assert listener.recounts > 0
+    final = {d["_id"]: d for d in _assert_master_equals_rebuild(mongo_uri, mongo_db)}
+    assert final[tencent]["articles"] == 2 and final[lenovo]["articles"] == 2

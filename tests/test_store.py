@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import WriteError
 from scrapy import Request, Spider, signals
@@ -324,6 +324,77 @@ def test_validator_refuses_and_writer_routes_to_rejects(
             assert "$where" in rejects[unsafe["url"]]["detail"]
 
     run(scenario())
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.commands: list[Doc] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands.append({"name": event.command_name, **event.command})
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def test_validated_documents_skip_the_validator_until_the_server_refuses_it(
+    make_article: MakeArticle, tmp_path: Path
+) -> None:
+    """Inserts of documents the contract proves valid ask the server to skip its validator;
+    a user without the bypassDocumentValidation action (code 13, here a fail point) gets
+    the same writes validated by the server instead, and the writer stops asking."""
+    from secantus.server import SecantusDBServer  # in-process: it takes test commands
+
+    server = SecantusDBServer(port=0, storage_path=str(tmp_path / "db"))
+    server.start()
+    appname = "finews-bypass-test"
+    listener = _Commands()
+
+    async def scenario() -> None:
+        client: AsyncMongoClient[Doc] = AsyncMongoClient(
+            f"mongodb://127.0.0.1:{server.port}/",
+            tz_aware=True,
+            appname=appname,
+            event_listeners=[listener],
+        )
+        try:
+            db = client["finews_bypass"]
+            await ensure_collections(db)
+            first = await write(db, [make_article(1)], tmp_path)
+            assert first.bypass_validation and first.counts.new == 1
+            await client.admin.command(
+                "configureFailPoint",
+                "failCommand",
+                mode={"times": 1},
+                data={"failCommands": ["insert"], "errorCode": 13, "appName": appname},
+            )
+            bad = make_article(3)
+            bad["published_tz"] = "Beijing"  # not proven valid: the server decides, refuses
+            writer = ArticleWriter(db, batch_size=2, dead_letter_dir=tmp_path / "dead")
+            for doc in (make_article(2), bad, make_article(4), make_article(5)):
+                await writer.add(doc)
+            await writer.close()
+            assert not writer.bypass_validation
+            assert (writer.counts.new, writer.counts.refused) == (3, 1)
+            assert writer.counts.dead_lettered == 0
+            stored = [d["_id"] for d in await dump(db, "articles")]
+            assert stored == sorted(make_article(i)["_id"] for i in (1, 2, 4, 5))
+        finally:
+            await client.close()
+
+    try:
+        run(scenario())
+    finally:
+        server.stop()
+    inserts = [c for c in listener.commands if c["name"] == "insert" and c["insert"] == "articles"]
+    bypassed = [bool(c.get("bypassDocumentValidation")) for c in inserts]
+    # first writer: one insert, bypassed; then the refused try, its resend, and the
+    # validated writes after it (the unproven document always went to the validator)
+    assert bypassed[0] and bypassed[1] and not any(bypassed[2:])
+    assert len(inserts) >= 4
 
 
 def test_validator_follows_the_contract(mongo_uri: str, mongo_db: str) -> None:

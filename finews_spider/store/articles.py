@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Literal
 
+from jsonschema import FormatChecker
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 
+from finews_spider.normalize.contract import Unsupported, compile_schema
 from finews_spider.normalize.identity import content_hash
 from finews_spider.normalize.securities import stock_codes
 from finews_spider.normalize.terms import search_terms
-from finews_spider.schema import article_schema
+from finews_spider.schema import article_schema, mongo_validator
 
 Doc = dict[str, Any]
 Outcome = Literal["new", "updated", "unchanged"]
@@ -44,6 +46,38 @@ def store_fields() -> frozenset[str]:
 @cache
 def _max_items(field: str) -> int:
     return int(article_schema()["properties"][field].get("maxItems", 10**6))
+
+
+@cache
+def _stored_check() -> tuple[Any, bool] | None:
+    """The contract compiled for a whole stored document (the store's fields required, as
+    the collection's validator requires them), or None when it cannot be compiled."""
+    schema = {**article_schema(), "required": mongo_validator()["$jsonSchema"]["required"]}
+    try:
+        return compile_schema(schema, FormatChecker())
+    except Unsupported:
+        return None
+
+
+def _aware_only(value: Any) -> bool:
+    if isinstance(value, datetime):
+        return value.tzinfo is not None
+    if isinstance(value, dict):
+        return all(_aware_only(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_aware_only(v) for v in value)
+    return True
+
+
+def proven_valid(doc: Doc) -> bool:
+    """True only when `doc`, as a whole stored document, satisfies the contract the
+    collection's validator is derived from; the writer skips the server's re-check
+    (bypassDocumentValidation) for these and lets it decide every other document."""
+    compiled = _stored_check()
+    if compiled is None:
+        return False
+    check, closed = compiled
+    return bool(check(doc)) and (closed or _aware_only(doc))
 
 
 class UnsafeDocument(ValueError):
@@ -228,6 +262,15 @@ class Plan:
     outcome: Outcome
     op: ArticleOp | None  # None: the stored document already says all this item says
     archive: Doc | None = None  # the previous version, written before `op`
+    whole: Doc | None = None  # the whole document the op stores, when known exactly
+    #: the stored document once `op` is applied, as far as the securities master reads it
+    after: Doc | None = None
+    reparsed: bool = False  # the same content, another parser's fields set in place
+
+    @property
+    def proven(self) -> bool:
+        """The op stores a whole document the contract proves valid (see `proven_valid`)."""
+        return self.whole is not None and proven_valid(self.whole)
 
     @property
     def guarded(self) -> bool:
@@ -250,7 +293,8 @@ def plan_article(
     `seen_before`: the item's content is an archived earlier version of this article
     (another route still serves it); it only adds its URL too, so runs do not flip-flop."""
     if stored is None:
-        return Plan(item, "new", InsertOne(new_document(item, seen_at)))
+        doc = new_document(item, seen_at)
+        return Plan(item, "new", InsertOne(doc), whole=doc, after=doc)
     url = item["url"]
     version = stored.get("version")
     # The version (and content) this plan was made from; parser fields are last-writer-wins.
@@ -281,12 +325,16 @@ def plan_article(
             "archived_at": seen_at,
             "doc": stored,
         }
-        return Plan(item, "updated", ReplaceOne(guard, doc), archive)
+        return Plan(item, "updated", ReplaceOne(guard, doc), archive, whole=doc, after=doc)
     touch: Doc = {"$addToSet": {"urls": url}, "$max": {"last_seen_at": seen_at}}
     if same and not stale and item["parser_version"] != stored.get("parser_version"):
         fields = {k: v for k, v in item.items() if k != "_id"}
         touch["$set"] = {**fields, "updated_at": seen_at}
-        return Plan(item, "updated", UpdateOne(guard, touch))
+        after = _touched(stored, touch["$set"], url, last_seen)
+        op = UpdateOne(guard, touch)
+        return Plan(
+            item, "updated", op, whole=_whole(stored, url, after), after=after, reparsed=True
+        )
     changes = merge_route_fields(stored, item) if same else {}
     # A document stored before the terms existed (or by an older tokenizer) gets them now.
     kept = item if same else stored
@@ -300,7 +348,28 @@ def plan_article(
         # Guard the merged fields too: a concurrent merge must not be overwritten.
         guard.update({name: {"$eq": stored.get(name)} for name in changes})
         touch["$set"] = {**changes, "updated_at": seen_at}
-    return Plan(item, "unchanged", UpdateOne(guard, touch))
+    after = _touched(stored, touch.get("$set", {}), url, last_seen)
+    return Plan(
+        item, "unchanged", UpdateOne(guard, touch), whole=_whole(stored, url, after), after=after
+    )
+
+
+def _touched(stored: Doc, sets: Doc, url: str, last_seen: datetime) -> Doc:
+    """The document a touch leaves: `stored`, the `$set` fields, the URL and the instant."""
+    return {
+        **stored,
+        **sets,
+        "urls": _union(stored.get("urls") or [], url),
+        "last_seen_at": last_seen,
+    }
+
+
+def _whole(stored: Doc, url: str, after: Doc) -> Doc | None:
+    """`after` as the whole document an update stores, when nothing a concurrent writer may
+    do meanwhile can change its validity: its guard pins every field it sets, and `urls`
+    (the only field other touches grow, up to maxItems) does not grow here. An update
+    that adds a URL is left to the server's validator."""
+    return after if url in (stored.get("urls") or []) else None
 
 
 def _union(urls: list[str], url: str) -> list[str]:

@@ -1,9 +1,14 @@
 """The securities master: one document per secid in `securities`, grown from `articles`.
 
 A master document is a function of the stored articles alone (`master_documents`), so the
-collection can be rebuilt exactly (`rebuild`) and every write path keeps it current the same
-way: the `ArticleWriter` recomputes, after each write, the secids its articles named before
-or after the write (`refresh`), from the articles that name them now. No second pass.
+collection can be rebuilt exactly (`rebuild`). Every write path keeps it current the same
+way, from the `ArticleWriter`'s plan of each written article (`Delta`): what an article
+adds (a new article, a route that adds roles or a name) is added in place, one atomic
+pipeline update per security ($add, $min, $max; names and roles kept in the rebuild's
+order), so the cost does not grow with the collection; a change that takes something away
+(an article leaving a security, another instant, a parser's new output, a resent dead
+letter, a write another writer raced) has its securities recomputed from the articles that
+name them now (`refresh`). No second pass.
 
     {_id: secid, code, market_id, market, kind,
      names: [{name, count, first_seen, last_seen}],   # count = articles; seen = published_at
@@ -18,7 +23,7 @@ from collections.abc import AsyncIterable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import DeleteOne, ReplaceOne
+from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from finews_spider.normalize.names import NAME_SOURCES, name_table
@@ -78,6 +83,164 @@ def add_article(out: dict[str, Doc], article: Doc, secids: set[str] | None = Non
             if seen is not None:
                 known["first_seen"] = min(filter(None, (known["first_seen"], seen)))
                 known["last_seen"] = max(filter(None, (known["last_seen"], seen)))
+
+
+def contributions(article: Doc | None) -> dict[str, Doc]:
+    """What one stored article counts for each secid it names (unfinished master docs)."""
+    out: dict[str, Doc] = {}
+    if article:
+        add_article(out, article)
+    return out
+
+
+def _merge(into: Doc, part: Doc) -> None:
+    """Add one contribution to another (as `add_article` adds articles)."""
+    into["articles"] += part["articles"]
+    for role, n in part["roles"].items():
+        into["roles"][role] = into["roles"].get(role, 0) + n
+    for key, pick in (("first_seen", min), ("last_seen", max)):
+        into[key] = pick(filter(None, (into[key], part[key])), default=None)
+    for name, entry in part["names"].items():
+        known = into["names"].get(name)
+        if known is None:
+            into["names"][name] = dict(entry)
+            continue
+        known["count"] += entry["count"]
+        for key, pick in (("first_seen", min), ("last_seen", max)):
+            known[key] = pick(filter(None, (known[key], entry[key])), default=None)
+
+
+class Delta:
+    """The master's change from a flush's written articles: additions per secid, and the
+    secids to recompute exactly (`refresh`)."""
+
+    def __init__(self) -> None:
+        self.adds: dict[str, Doc] = {}
+        self.exact: set[str] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self.adds or self.exact)
+
+    def recompute(self, *docs: Doc | None) -> None:
+        self.exact |= secids_of(*docs)
+
+    def recompute_added(self) -> None:
+        """Recount instead of adding (idempotent, for a retried write)."""
+        self.exact |= self.adds.keys()
+
+    def article(self, before: Doc | None, after: Doc | None) -> None:
+        """One article written: `before` and `after` are its stored states (None: absent)."""
+        old, new = contributions(before), contributions(after)
+        self.exact |= old.keys() - new.keys()
+        for secid, part in new.items():
+            was = old.get(secid)
+            if was is None:
+                self._add(secid, part)
+            elif was == part:
+                continue
+            elif (
+                was["first_seen"] != part["first_seen"]
+                or any(was[k] != part[k] for k in _ENTRY_FIELDS)
+                or not was["roles"].keys() <= part["roles"].keys()
+                or any(part["names"].get(n) != e for n, e in was["names"].items())
+            ):
+                self.exact.add(secid)  # something taken away: only a recount is exact
+            else:
+                gained = {
+                    **part,
+                    "articles": 0,
+                    "roles": {r: n for r, n in part["roles"].items() if r not in was["roles"]},
+                    "names": {n: e for n, e in part["names"].items() if n not in was["names"]},
+                }
+                self._add(secid, gained)
+
+    def _add(self, secid: str, part: Doc) -> None:
+        known = self.adds.get(secid)
+        if known is None:
+            copy = {**part, "roles": dict(part["roles"])}
+            copy["names"] = {n: dict(e) for n, e in part["names"].items()}
+            self.adds[secid] = copy
+        else:
+            _merge(known, part)
+
+    async def apply(self, db: AsyncDatabase[Doc]) -> int:
+        """Write the additions, then recount the exact secids; returns the ops written."""
+        ops: list[Any] = [
+            UpdateOne({"_id": secid}, _add_pipeline(part), upsert=True)
+            for secid, part in sorted(self.adds.items())
+            if secid not in self.exact  # the recount reads this flush's articles too
+        ]
+        if ops:
+            await db[SECURITIES].bulk_write(ops, ordered=False)
+        return len(ops) + (await refresh(db, self.exact) if self.exact else 0)
+
+
+def _lit(value: Any) -> Doc:
+    """Page data as a value, never as a field path or an operator."""
+    return {"$literal": value}
+
+
+def _add_pipeline(part: Doc) -> list[Doc]:
+    """One secid's update: `part` added to the stored master document (or to nothing),
+    names and roles left in `finish`'s order so the document equals its rebuild."""
+    new = {"$eq": [{"$type": "$articles"}, "missing"]}
+    old_names = {"$ifNull": ["$names", []]}
+    names_of_old = {"$map": {"input": old_names, "as": "o", "in": "$$o.name"}}
+    branches = [
+        {
+            "case": {"$eq": ["$$n.name", _lit(name)]},
+            "then": {
+                "name": "$$n.name",
+                "count": {"$add": ["$$n.count", entry["count"]]},
+                "first_seen": {"$min": ["$$n.first_seen", _lit(entry["first_seen"])]},
+                "last_seen": {"$max": ["$$n.last_seen", _lit(entry["last_seen"])]},
+            },
+        }
+        for name, entry in part["names"].items()
+    ]
+    updated: Any = old_names
+    if branches:
+        updated = {
+            "$map": {
+                "input": old_names,
+                "as": "n",
+                "in": {"$switch": {"branches": branches, "default": "$$n"}},
+            }
+        }
+    added = {
+        "$filter": {
+            "input": _lit(list(part["names"].values())),
+            "as": "a",
+            "cond": {"$not": [{"$in": ["$$a.name", names_of_old]}]},
+        }
+    }
+    roles = {
+        "$mergeObjects": [
+            {"$ifNull": ["$roles", {}]},
+            {r: {"$add": [{"$ifNull": [f"$roles.{r}", 0]}, n]} for r, n in part["roles"].items()},
+        ]
+    }
+    return [
+        {
+            "$set": {
+                **{k: {"$cond": [new, _lit(part[k]), f"${k}"]} for k in _ENTRY_FIELDS},
+                "names": {
+                    "$sortArray": {
+                        "input": {"$concatArrays": [updated, added]},
+                        "sortBy": {"count": -1, "name": 1},
+                    }
+                },
+                "roles": {
+                    "$arrayToObject": {
+                        "$sortArray": {"input": {"$objectToArray": roles}, "sortBy": {"k": 1}}
+                    }
+                },
+                "articles": {"$add": [{"$ifNull": ["$articles", 0]}, part["articles"]]},
+                "first_seen": {"$min": ["$first_seen", _lit(part["first_seen"])]},
+                "last_seen": {"$max": ["$last_seen", _lit(part["last_seen"])]},
+            }
+        }
+    ]
 
 
 def finish(doc: Doc) -> Doc:

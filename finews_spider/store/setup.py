@@ -27,7 +27,7 @@ RUNS = "runs"
 
 _NAMESPACE_EXISTS = 48
 #: Unauthorized, and what some servers answer for a command the role lacks
-_UNAUTHORIZED = (13, 8000)
+UNAUTHORIZED = (13, 8000)
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ async def ensure_collections(
                 await db.command("collMod", name, **wanted)
                 changed.append(f"validator of {name}")
             except OperationFailure as exc:
-                if admin or exc.code not in _UNAUTHORIZED:
+                if admin or exc.code not in UNAUTHORIZED:
                     raise
                 logger.warning(
                     "the %s validator differs from the contract and this user may not change "

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from bson import Binary
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, ConnectionFailure
+from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure
 
 from finews_spider.model import Rejection
 from finews_spider.store import securities
@@ -40,7 +40,14 @@ from finews_spider.store.articles import (
 )
 from finews_spider.store.config import resolve_config
 from finews_spider.store.deadletters import DeadLetterFile, Pending
-from finews_spider.store.setup import ARTICLE_VERSIONS, ARTICLES, PAGES, REJECTS, RUNS
+from finews_spider.store.setup import (
+    ARTICLE_VERSIONS,
+    ARTICLES,
+    PAGES,
+    REJECTS,
+    RUNS,
+    UNAUTHORIZED,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +132,9 @@ class ArticleWriter:
         self._down_at: float | None = None
         #: resolved when the next background write ends (one future shared by all waiters)
         self._written: asyncio.Future[None] | None = None
+        #: whole documents proven valid client-side skip the server's re-check, until the
+        #: server refuses the bypass (a user without the bypassDocumentValidation action)
+        self.bypass_validation = True
 
     @property
     def dead_letter_path(self) -> Path | None:
@@ -298,34 +308,43 @@ class ArticleWriter:
         """Write; return the refusals (as rejects) for the caller to store."""
         refusals: list[Pending] = []
         pending = items
-        touched: set[str] = set()
+        master = securities.Delta()
         try:
             for _ in range(self.conflict_rounds):
                 if not pending:
                     break
-                pending = await self._article_round(pending, refusals, touched)
+                pending = await self._article_round(pending, refusals, master)
             if pending:
                 self._dead_letter(pending, "the stored documents kept changing under this writer")
         except Exception as exc:
             self._dead_letter(pending, f"articles: {type(exc).__name__}: {exc}")
-        if touched and self._down_at is None:
-            # The master follows the articles in the same write, from what is stored now
-            # (with the store down, the dead letters' resend refreshes it).
+        if master and self._down_at is None:
+            # The master follows the articles in the same write (with the store down, the
+            # dead letters' resend recounts it).
+            tries = 0
+
+            async def write_master() -> int:
+                nonlocal tries
+                tries += 1
+                if tries > 1:  # an addition that landed before the fault would count twice
+                    master.recompute_added()
+                return await master.apply(self.db)
+
             try:
-                await self._retrying(lambda: securities.refresh(self.db, touched))
+                await self._retrying(write_master)
             except Exception as exc:
                 # The articles are stored; only the master lags (an error fails the crawl).
                 logger.error(
                     "securities master not refreshed for %d securities (%s: %s); "
                     "run `finews securities --rebuild`",
-                    len(touched),
+                    len(master.adds.keys() | master.exact),
                     type(exc).__name__,
                     str(exc)[:300],
                 )
         return refusals
 
     async def _article_round(
-        self, pending: list[Pending], refusals: list[Pending], touched: set[str]
+        self, pending: list[Pending], refusals: list[Pending], master: securities.Delta
     ) -> list[Pending]:
         """Plan from the stored state, write, and return the items to plan again."""
         stored = await self._find(ARTICLES, [p.doc["_id"] for p in pending])
@@ -333,19 +352,7 @@ class ArticleWriter:
         plans = [self._plan(p, stored.get(p.doc["_id"]), earlier) for p in pending]
         pending, plans = await self._archive(pending, plans, refusals)
         with_op = [(p, plan) for p, plan in zip(pending, plans, strict=True) if plan.op]
-        ops: list[ArticleOp] = [plan.op for _, plan in with_op if plan.op is not None]
-        matched, errors = await self._bulk(ARTICLES, ops)
-        for p, plan in zip(pending, plans, strict=True):
-            before = stored.get(p.doc["_id"])
-            # Before and after: a security may lose or gain the article. A resent dead
-            # letter refreshes its securities anyway (the master write may be what failed).
-            if (
-                self.replay
-                or before is None
-                or before.get("stocks") != plan.item.get("stocks")
-                or before.get("published_at") != plan.item.get("published_at")
-            ):
-                touched |= securities.secids_of(before, plan.item)
+        matched, errors = await self._write_ops([plan for _, plan in with_op])
         again: list[Pending] = []
         failed: set[int] = set()
         for error in errors:
@@ -359,14 +366,32 @@ class ArticleWriter:
         guarded = [
             (i, p) for i, (p, plan) in enumerate(with_op) if plan.guarded and i not in failed
         ]
+        raced: set[int] = set()
         if matched < len(guarded):
             # A guard did not match: a concurrent writer moved the document. Plan again
             # only the items whose effect the stored document does not already show.
             now = await self._find(ARTICLES, [p.doc["_id"] for _, p in guarded])
             for index, p in guarded:
+                raced.add(index)  # which of them landed is unknown: recount their securities
+                master.recompute(stored.get(p.doc["_id"]), now.get(p.doc["_id"]))
                 if self._plan(p, now.get(p.doc["_id"]), earlier).op is not None:
                     failed.add(index)
                     again.append(p)
+        if self.replay:
+            for p, plan in zip(pending, plans, strict=True):
+                if plan.op is None:
+                    master.recompute(stored.get(p.doc["_id"]), plan.item)
+        for index, (p, plan) in enumerate(with_op):
+            if index in failed or index in raced:
+                continue
+            before = stored.get(p.doc["_id"])
+            if self.replay or plan.reparsed:
+                # A resent dead letter recounts (the master write may be what failed), and
+                # a parser's new output too (it brings articles and master up to date).
+                if _master_fields(before) != _master_fields(plan.after) or self.replay:
+                    master.recompute(before, plan.after)
+            else:
+                master.article(before, plan.after)
         for index, (_, plan) in enumerate(with_op):
             if index not in failed:
                 self._count(plan.outcome)
@@ -374,6 +399,24 @@ class ArticleWriter:
             if plan.op is None:
                 self._count(p.outcome or plan.outcome)
         return again
+
+    async def _write_ops(self, plans: list[Plan]) -> tuple[int, list[Doc]]:
+        """The round's article ops: the inserts and replaces of documents the contract
+        proves valid without the server's validator, the rest (updates, anything unproven)
+        with it. One wave holds one op per id, so the two writes are independent."""
+        ops: list[ArticleOp] = [plan.op for plan in plans if plan.op is not None]
+        proven = [self.bypass_validation and plan.proven for plan in plans]
+        if not any(proven):
+            return await self._bulk(ARTICLES, ops)
+        matched, errors = 0, []
+        for bypass in (True, False):
+            indices = [i for i, p in enumerate(proven) if p is bypass]
+            if not indices:
+                continue
+            n, errs = await self._bulk(ARTICLES, [ops[i] for i in indices], bypass=bypass)
+            matched += n
+            errors += [{**e, "index": indices[int(e["index"])]} for e in errs]
+        return matched, errors
 
     async def _archive(
         self, pending: list[Pending], plans: list[Plan], refusals: list[Pending]
@@ -531,17 +574,33 @@ class ArticleWriter:
 
         return await self._retrying(run)
 
-    async def _bulk(self, name: str, ops: Sequence[Any]) -> tuple[int, list[Doc]]:
-        """(documents matched, write errors): one refused op does not stop the others."""
+    async def _bulk(
+        self, name: str, ops: Sequence[Any], *, bypass: bool = False
+    ) -> tuple[int, list[Doc]]:
+        """(documents matched, write errors): one refused op does not stop the others.
+        `bypass`: without the collection's validator, for documents proven valid; a server
+        that refuses the bypass (no bypassDocumentValidation action) gets them validated."""
         if not ops:
             return 0, []
 
         async def run() -> tuple[int, list[Doc]]:
+            skip = bypass and self.bypass_validation
             try:
-                result = await self.db[name].bulk_write(list(ops), ordered=False)
+                options = {"bypass_document_validation": True} if skip else {}
+                result = await self.db[name].bulk_write(list(ops), ordered=False, **options)
             except BulkWriteError as exc:
                 details = exc.details
                 return int(details.get("nMatched", 0)), list(details.get("writeErrors", []))
+            except OperationFailure as exc:
+                if not skip or exc.code not in UNAUTHORIZED:
+                    raise
+                self.bypass_validation = False
+                logger.warning(
+                    "the store refused bypassDocumentValidation (%s): the server validates "
+                    "every article from now on (grant the action, see README, to skip it)",
+                    str(exc)[:200],
+                )
+                return await run()
             return result.matched_count, []
 
         return await self._retrying(run)
@@ -601,6 +660,10 @@ def _waves(articles: list[Pending]) -> list[list[Pending]]:
             waves.append([])
         waves[n].append(p)
     return waves
+
+
+def _master_fields(doc: Doc | None) -> tuple[Any, Any]:
+    return (doc or {}).get("stocks"), (doc or {}).get("published_at")
 
 
 def _archive_op(archive: Doc) -> UpdateOne:
