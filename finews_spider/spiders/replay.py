@@ -92,6 +92,9 @@ class ReplaySpider(ArticleSpider):
         "CONCURRENT_REQUESTS": 64,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
         "RETRY_ENABLED": False,
+        # A file:// response has no headers: no cookies to keep, no encoding to undo.
+        "COOKIES_ENABLED": False,
+        "COMPRESSION_ENABLED": False,
         # A page gives one item (or rejection): Scrapy starts CONCURRENT_ITEMS tasks per
         # response to process its output, 100 by default, 99 of them idle here.
         "CONCURRENT_ITEMS": 1,
