@@ -89,10 +89,11 @@ VERSIONS = (
 TARGETS = {
     "core_vs_parsel": 0.40,
     "core_vs_trafilatura": 10.0,
-    "replay_vs_bare": 0.80,
+    "replay_vs_bare": 0.50,
     "bulk_vs_one_by_one": 4.0,
     "peak_rss_mb": 250.0,
-    "batch_vs_replay": 5.0,
+    "batch_vs_replay": 2.5,
+    "replay_client_cpu_ms": 3.0,
 }
 
 
@@ -257,6 +258,8 @@ class PeakRss:
         self.peak_total = 0
         self.peak_single = 0
         self.samples = 0
+        #: user + system seconds of the process itself (not its children), last sampled
+        self.main_cpu = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -276,6 +279,9 @@ class PeakRss:
                 procs = [self.process, *self.process.children(recursive=True)]
             except psutil.Error:
                 return
+            with contextlib.suppress(psutil.Error):
+                times = self.process.cpu_times()
+                self.main_cpu = times.user + times.system
             sizes = []
             for proc in procs:
                 with contextlib.suppress(psutil.Error):
@@ -349,6 +355,9 @@ def run_process(label: str, args: list[str], env: dict[str, str], pages: int) ->
         "cpu_s": round(cpu, 2),
         "server_cpu_s": None if server_cpu is None else round(server_cpu, 2),
         "cpu_ms_per_page": round(cpu / pages * 1000, 2),
+        # the main process alone (for batch: the parent, without its workers), sampled
+        # every 0.2 s, so up to one interval of its last CPU is missing
+        "main_cpu_ms_per_page": round(rss.main_cpu / pages * 1000, 2),
         "server_cpu_ms_per_page": None
         if server_cpu is None
         else round(server_cpu / pages * 1000, 2),
@@ -431,14 +440,14 @@ def measure_processes(
             {**base_env, "MONGO_DATABASE": "unused"},
             pages,
         )
-    for name, args in (
+    batch_args = [py, "-m", "finews_spider.cli", "batch", str(folder), "--no-progress"]
+    runs = [
         ("replay", [py, "-m", "scrapy", "crawl", "replay", "-a", f"path={folder}"]),
-        (
-            "batch",
-            [py, "-m", "finews_spider.cli", "batch", str(folder), "--no-progress"]
-            + (["--workers", str(workers)] if workers else []),
-        ),
-    ):
+        ("batch", batch_args + (["--workers", str(workers)] if workers else [])),
+    ]
+    if engine and (workers or cores()) > 1:
+        runs.append(("batch_1_worker", [*batch_args, "--workers", "1"]))
+    for name, args in runs:
         db = f"bench_{name}_{uuid.uuid4().hex[:8]}"
         result = run_process(name, args, {**base_env, "MONGO_DATABASE": db}, pages)
         result["stored"] = store_counts(uri, db)
@@ -462,6 +471,11 @@ def measure_processes(
     )
     out["same_store_counts"] = out["batch"]["stored"] == out["replay"]["stored"]
     batch = out["batch"]
+    if "batch_1_worker" in out:
+        out["batch_speedup_1_to_n"] = _ratio(
+            batch["pages_per_s_inner"], out["batch_1_worker"]["pages_per_s_inner"]
+        )
+        out["batch_projection"] = _projection(batch, pages, workers or cores())
     if batch["server_cpu_s"] is not None:
         # The most pages/s `cores` cores can give when all CPU time is spent on this work
         # (batch, its workers and the store server): the bound on the batch/replay ratio.
@@ -470,6 +484,30 @@ def measure_processes(
         out["batch_cpu_bound_pages_per_s"] = round(ceiling, 1)
         out["batch_cpu_bound_vs_replay"] = _ratio(ceiling, out["replay"]["pages_per_s_wall"])
     return out
+
+
+def _projection(batch: dict[str, Any], pages: int, workers: int) -> dict[str, Any]:
+    """Batch pages/s on 16 cores, from this run's CPU per page: the workers scale, the
+    parent (listing, ledger, store client) and the store server each get one core."""
+    parent = batch["main_cpu_ms_per_page"]
+    worker = max(batch["cpu_ms_per_page"] - parent, 1e-9)
+    server = batch["server_cpu_ms_per_page"] or 0.0
+    bounds = {
+        "workers_16": 16 * 1000 / worker,
+        "parent": 1000 / parent if parent else float("inf"),
+        "server": 1000 / server if server else float("inf"),
+    }
+    limit = min(bounds, key=lambda k: bounds[k])
+    one = min(1000 / worker, bounds["parent"], bounds["server"])
+    return {
+        "pages_per_s_16": round(bounds[limit], 1),
+        "bound_by": limit,
+        "speedup_1_to_16": round(bounds[limit] / one, 2) if one else None,
+        "worker_cpu_ms_per_page": round(worker, 2),
+        "parent_cpu_ms_per_page": parent,
+        "server_cpu_ms_per_page": server,
+        "workers_measured": workers,
+    }
 
 
 # --------------------------------------------------------------------------- store
@@ -602,6 +640,29 @@ def table(results: dict[str, Any]) -> str:
             proc["batch_vs_replay"],
             f"≥{TARGETS['batch_vs_replay']:g}×",
         )
+        row(
+            "replay client CPU ms/page (process, start-up included)",
+            f"{proc['replay']['cpu_ms_per_page']:.2f}",
+            "",
+            None,
+            f"≤{TARGETS['replay_client_cpu_ms']:g}",
+        )
+        if "batch_speedup_1_to_n" in proc:
+            one = proc["batch_1_worker"]
+            row(
+                f"batch {results['parameters']['workers']} workers vs 1 worker (inside the run)",
+                f"{proc['batch']['pages_per_s_inner']:,.0f}",
+                f"1 worker {one['pages_per_s_inner']:,.0f}",
+                proc["batch_speedup_1_to_n"],
+            )
+            p16 = proc["batch_projection"]
+            row(
+                f"batch projected on 16 cores (bound: {p16['bound_by']})",
+                f"{p16['pages_per_s_16']:,.0f}",
+                f"parent {p16['parent_cpu_ms_per_page']:.2f} ms/page, "
+                f"worker {p16['worker_cpu_ms_per_page']:.2f}",
+                p16["speedup_1_to_16"],
+            )
         for name in ("replay", "batch"):
             r = proc[name]
             if r["server_cpu_ms_per_page"] is not None:

@@ -7,6 +7,7 @@ FINEWS_STORE) are declared, with defaults, in `finews_spider/settings.py`.
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import TYPE_CHECKING, Any, Self
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
     from finews_spider.store import ArticleWriter
+    from finews_spider.store.writer import WriteCounts
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ class MongoPipeline:
         self.config = config
         self.options = options
         self.sink: Sink | None = None
+        #: the writer's counts as last copied into the stats (`_publish_stats`)
+        self._published: WriteCounts | None = None
 
     @property
     def store(self) -> OpenStore | None:
@@ -146,6 +150,10 @@ class MongoPipeline:
         stats = self.crawler.stats
         if self.sink is None or stats is None:
             return
+        counts = self.sink.writer.counts
+        if counts == self._published:
+            return
+        self._published = copy.copy(counts)
         for key, value in self.sink.store_stats(stats.get_stats()).items():
             if stats.get_value(key) != value:
                 stats.set_value(key, value)

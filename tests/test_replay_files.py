@@ -284,3 +284,26 @@ def test_a_stored_page_with_a_bad_context_is_a_reject_and_the_reparse_goes_on(
     assert "balanced=yes" in run.stderr, run.stderr[-3000:]
     assert count(mongo_uri, mongo_db, "articles") == 1
     assert rejects(mongo_uri, mongo_db) == {url: ("parse", "context_invalid") for url in bad}
+
+
+@pytest.mark.parametrize("name", ["p.md", "p.html", "p.json", "p", "p.bin", "p.xml"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"---\ntitle: x\n---\nplain text",
+        b"<HTML><body>x</body></HTML>",
+        b"<!DOCTYPE html><p>x",
+        b'<?xml version="1.0"?><a/>',
+        b"text\x01with a control byte",
+        b"\0\t\r\n only allowed controls",
+        b"x" * 5000 + b"\x02 past the first 5,000 bytes",
+        "中文 <html>".encode("gbk"),
+    ],
+)
+def test_the_replay_handler_picks_scrapys_response_class(name: str, body: bytes) -> None:
+    from scrapy.responsetypes import responsetypes
+
+    from finews_spider.spiders.replay import response_class
+
+    assert response_class(name, body) is responsetypes.from_args(filename=name, body=body)

@@ -39,6 +39,12 @@ COVERED = ("published_at", "title", "body_text", "stock_codes", "outlet", "summa
 #: pages the core failed on, neither article nor rejection (a crawl's failures on a page are
 #: Scrapy's own stats, spider_exceptions/… and item errors, and unbalance the ledger alike)
 ERRORS = "finews/batch/errors"
+PAGES_READ, ARTICLES, REJECTED, COVERAGE = (
+    "finews/pages_read",
+    "finews/articles",
+    "finews/rejected",
+    "finews/coverage/",
+)
 
 
 class Stats(Protocol):
@@ -59,39 +65,49 @@ class Ledger:
     errors: int = 0
     #: the values last copied by `publish`
     _published: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: the stats keys whose counts moved since the last `publish` (it reads only those)
+    _moved: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._moved.update(self.stats())
 
     def page_read(self, n: int = 1) -> None:
         self.pages_read += n
+        self._moved.add(PAGES_READ)
 
     def account(self, result: Any) -> None:
         """One result out: a Rejection by its reason, anything else as an article."""
         if isinstance(result, Rejection):
             self.rejected[result.reason] += 1
+            self._moved.update((REJECTED, REJECTED + "/" + result.reason))
             return
         self.articles += 1
+        self._moved.add(ARTICLES)
         for name in COVERED:
             if _get(result, name):
                 self.coverage[name] += 1
+                self._moved.add(COVERAGE + name)
 
     def error(self) -> None:
         """A page that became neither an article nor a rejection: the ledger will not
         balance, and says so."""
         self.errors += 1
+        self._moved.add(ERRORS)
 
     def stats(self) -> dict[str, Any]:
         """The counts under their stats keys; a count that never moved has no key, as a
         crawl's `inc_value` leaves it."""
         stats: dict[str, Any] = {}
         if self.pages_read:
-            stats["finews/pages_read"] = self.pages_read
+            stats[PAGES_READ] = self.pages_read
         if self.rejected:
-            stats["finews/rejected"] = sum(self.rejected.values())
+            stats[REJECTED] = sum(self.rejected.values())
         for reason, n in self.rejected.items():
-            stats[f"finews/rejected/{reason}"] = n
+            stats[f"{REJECTED}/{reason}"] = n
         if self.articles:
-            stats["finews/articles"] = self.articles
+            stats[ARTICLES] = self.articles
         for name, n in self.coverage.items():
-            stats[f"finews/coverage/{name}"] = n
+            stats[COVERAGE + name] = n
         if self.errors:
             stats[ERRORS] = self.errors
         return stats
@@ -99,10 +115,26 @@ class Ledger:
     def publish(self, stats: Stats) -> None:
         """Copy the counts that changed since the last call into a crawl's stats (which
         monitors, metrics and alerts read): the stats are a copy, the ledger the source."""
-        for key, value in self.stats().items():
+        moved, self._moved = self._moved, set()
+        for key in moved:
+            value = self._value(key)
             if self._published.get(key) != value:
                 stats.set_value(key, value)
                 self._published[key] = value
+
+    def _value(self, key: str) -> int:
+        """One count of `stats()` by its key."""
+        if key == PAGES_READ:
+            return self.pages_read
+        if key == ARTICLES:
+            return self.articles
+        if key == REJECTED:
+            return sum(self.rejected.values())
+        if key == ERRORS:
+            return self.errors
+        if key.startswith(COVERAGE):
+            return self.coverage[key.removeprefix(COVERAGE)]
+        return self.rejected[key.removeprefix(REJECTED + "/")]
 
 
 _RUNS: weakref.WeakKeyDictionary[object, Ledger] = weakref.WeakKeyDictionary()
