@@ -283,7 +283,7 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
 
     spawn, not fork: workers never inherit the event loop or the MongoDB client. A spawned
     child imports the parent's `__main__` first (`finews_spider.cli`, which brings pymongo
-    and the store: 30 MB more per worker), so while they start this module stands in for it.
+    and the store into every worker), so while they start this module stands in for it.
     """
     pool = ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up

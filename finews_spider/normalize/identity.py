@@ -53,8 +53,8 @@ def url_id(url: str) -> str:
     try:
         canonical = canonical_url(url)
     except ValueError:
-        # w3lib refuses URLs such as `https://host:alert(1)/` (a hostile canonical link),
-        # which used to crash the core: such a URL is its own canonical form.
+        # w3lib refuses URLs such as `https://host:alert(1)/` (a hostile canonical link):
+        # such a URL is its own canonical form.
         canonical = url
     return "url:" + hashlib.sha256(canonical.encode("utf-8", "replace")).hexdigest()[:32]
 

@@ -98,9 +98,8 @@ class ReplaySpider(ArticleSpider):
         # A page gives one item (or rejection): Scrapy starts CONCURRENT_ITEMS tasks per
         # response to process its output, 100 by default, 99 of them idle here.
         "CONCURRENT_ITEMS": 1,
-        # Responses whose items wait for the store (it is behind) hold their parsed pages:
-        # Scrapy reads on until they total 5 MB of bodies, some 800 saved pages and 35 MB
-        # of memory. 1 MB (some 150 pages) keeps the pipelines just as busy.
+        # Responses whose items wait for the store hold their parsed pages; Scrapy's 5 MB
+        # default lets hundreds pile up, and 1 MB keeps the pipelines just as busy.
         "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 1_000_000,
         "DOWNLOAD_HANDLERS": {"file": "finews_spider.spiders.replay.SavedPageHandler"},
     }
@@ -121,7 +120,7 @@ class ReplaySpider(ArticleSpider):
         # One bound method for every request: Scrapy checks each response's callback for a
         # `return value` in a generator (it reads and parses the callback's source) and
         # caches the answer by the callback object, weakly. A fresh `self.parse_saved` per
-        # request is a cache miss whenever the previous one is gone (0.8 ms each miss).
+        # request is a cache miss whenever the previous one is gone.
         self._parse_saved = self.parse_saved
         self._article_failed = self.article_failed
 

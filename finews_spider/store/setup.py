@@ -218,7 +218,7 @@ class OpenStore:
             await self.client.close()
         finally:
             if self.server is not None:
-                await asyncio.to_thread(self.server.stop)  # takes about 2 s
+                await asyncio.to_thread(self.server.stop)  # blocking, and slow
 
 
 async def open_store(

@@ -1,7 +1,7 @@
 """ArticleWriter: articles, rejections and raw pages, buffered and written in bulk.
 
 Buffered writes are flushed by size, by age and at close. A batch is taken out of the
-buffer *before* anything is awaited (storage notes: otherwise 86% of items were lost).
+buffer *before* anything is awaited: otherwise concurrent flushes lose items (storage notes).
 Batches are written one at a time, in order; at most `max_queued` wait their turn, then
 `add` waits too (the crawl slows down to the store's pace instead of piling writes up in
 memory). Network faults are retried with backoff; what still cannot be written goes to a
