@@ -12,6 +12,8 @@ import inspect
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from finews_spider.settings import SettingInvalid
+
 OK = 0
 FAILED = 1
 USAGE = 2
@@ -102,7 +104,7 @@ def classify(exc: BaseException) -> tuple[int, str] | None:
     from finews_spider.store.errors import StoreError, StoreLocked
 
     for error in chain(exc):
-        if isinstance(error, UsageFailure):
+        if isinstance(error, UsageFailure | SettingInvalid):
             return USAGE, str(error)
         if isinstance(error, StoreLocked):
             return UNAVAILABLE, f"the store is locked: {error}"

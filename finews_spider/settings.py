@@ -49,6 +49,21 @@ def setting(settings: Any, name: str) -> Any:
     return value if value is not None and value != "" else resolve(name)
 
 
+class SettingInvalid(ValueError):
+    """A setting's value cannot be used; the message names the setting and the fix."""
+
+
+def number(name: str, value: Any) -> float:
+    """A numeric setting's value, or SettingInvalid naming it (not a bare float() error)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SettingInvalid(
+            f"{name}={value!r} is not a number; fix the setting (-s {name}=…) or the "
+            f"environment variable (default {_declared[name].default!r})"
+        ) from None
+
+
 _OFF = ("off", "0", "false", "no", "none")
 
 

@@ -3,7 +3,10 @@ that one edge: `-s NAME=…` > environment variable > declared default."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,7 @@ import pytest
 from scrapy.settings import Settings
 
 from finews_spider import alerts
-from finews_spider.settings import declared, resolve, table
+from finews_spider.settings import SettingInvalid, declared, resolve, table
 from finews_spider.store.config import resolve_config, write_tuning
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,3 +113,27 @@ def test_every_declared_setting_reaches_scrapy_settings(monkeypatch: pytest.Monk
     for name, d in declared().items():
         assert settings.get(name) == d.default, name
     assert settings["USER_AGENT"].endswith(f"(+{declared()['FINEWS_CONTACT_URL'].default})")
+
+
+def test_a_setting_that_is_not_a_number_is_one_line_naming_it_and_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(SettingInvalid, match=r"MONGO_BATCH_SIZE='abc' is not a number"):
+        write_tuning(env={"MONGO_BATCH_SIZE": "abc"})
+    env = {**os.environ, "MONGO_BATCH_SIZE": "abc", "FINEWS_HOME": str(tmp_path)}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "finews_spider.cli",
+            "batch",
+            str(ROOT / "fixtures" / "finews_page"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "finews: MONGO_BATCH_SIZE='abc' is not a number; fix the setting "
+        "(-s MONGO_BATCH_SIZE=…) or the environment variable (default 200)"
+    ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from finews_spider.settings import number as settings_number
 from finews_spider.settings import setting
 from finews_spider.store.runs import worker_name
 
@@ -107,7 +108,7 @@ class Coordinator:
         from scrapy_redis.connection import get_redis_from_settings
 
         def number(name: str) -> float:
-            return float(setting(settings, name))
+            return settings_number(name, setting(settings, name))
 
         per_domain = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         options = Options(

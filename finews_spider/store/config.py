@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from finews_spider.settings import number as settings_number
 from finews_spider.settings import resolve
 
 _SECRET_PARAM = re.compile(r"(?i)([?&][^=&]*(?:password|secret|token|key)[^=&]*=)[^&]*")
@@ -81,7 +82,9 @@ def write_tuning(
 
     def number(name: str) -> float:
         value = setting(name) if setting else None
-        return float(value if value is not None and value != "" else resolve(name, env))
+        return settings_number(
+            name, value if value is not None and value != "" else resolve(name, env)
+        )
 
     return WriteTuning(
         batch_size=int(number("MONGO_BATCH_SIZE")),
