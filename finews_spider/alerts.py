@@ -38,6 +38,7 @@ from spidermon.core.actions import Action
 
 from finews_spider.ingest.ledger import Verdict, judge
 from finews_spider.monitors import CloseMonitorSuite
+from finews_spider.settings import number
 from finews_spider.settings import setting as declared_setting
 
 # Spidermon's runner still calls Spider.log(), deprecated in Scrapy 2.19: a warning on every
@@ -112,7 +113,7 @@ def not_started_payload(spider: str, line: str) -> dict[str, Any]:
 def alert_not_started(settings: Any, spider: str, line: str) -> None:
     """Every configured channel, for a crawl that failed before Spidermon could run."""
     payload = not_started_payload(spider, line)
-    timeout = float(setting(settings, "FINEWS_ALERT_TIMEOUT"))
+    timeout = number("FINEWS_ALERT_TIMEOUT", setting(settings, "FINEWS_ALERT_TIMEOUT"))
     for channel in (EmailAlert, SlackWebhookAlert, WebhookAlert):
         alert = channel()
         if alert.configured(settings):
@@ -141,7 +142,7 @@ class _Alert(Action):
         if not verdict.failed and not enabled(setting(settings, "FINEWS_ALERT_ON_SUCCESS")):
             return
         payload = alert_payload(verdict, self.failed_monitors())
-        timeout = float(setting(settings, "FINEWS_ALERT_TIMEOUT"))
+        timeout = number("FINEWS_ALERT_TIMEOUT", setting(settings, "FINEWS_ALERT_TIMEOUT"))
         try:
             self.send(settings, payload, timeout)
         except (OSError, smtplib.SMTPException) as exc:
@@ -194,7 +195,7 @@ class EmailAlert(_Alert):
         message["To"] = ", ".join(recipients)
         message.set_content(alert_text(payload))
         host = setting(settings, "FINEWS_ALERT_SMTP_HOST")
-        port = int(setting(settings, "FINEWS_ALERT_SMTP_PORT"))
+        port = int(number("FINEWS_ALERT_SMTP_PORT", setting(settings, "FINEWS_ALERT_SMTP_PORT")))
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
             if enabled(setting(settings, "FINEWS_ALERT_SMTP_STARTTLS")):
                 smtp.starttls()
