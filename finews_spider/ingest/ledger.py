@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from finews_spider.meta import PAGES_READ
 from finews_spider.model import Rejection
 from finews_spider.settings import setting
 
@@ -39,12 +40,7 @@ COVERED = ("published_at", "title", "body_text", "stock_codes", "outlet", "summa
 #: pages the core failed on, neither article nor rejection (a crawl's failures on a page are
 #: Scrapy's own stats, spider_exceptions/… and item errors, and unbalance the ledger alike)
 ERRORS = "finews/batch/errors"
-PAGES_READ, ARTICLES, REJECTED, COVERAGE = (
-    "finews/pages_read",
-    "finews/articles",
-    "finews/rejected",
-    "finews/coverage/",
-)
+ARTICLES, REJECTED, COVERAGE = ("finews/articles", "finews/rejected", "finews/coverage/")
 
 
 class Stats(Protocol):
@@ -179,7 +175,7 @@ def ledger(stats: Mapping[str, Any]) -> dict[str, Any]:
     with_store = "finews/store" in stats and not store_off
     articles = sum(stored.values()) if with_store else stats.get("finews/articles", 0)
     dead = stats.get("finews/dead_lettered", 0)
-    pages = stats.get("finews/pages_read", 0)
+    pages = stats.get(PAGES_READ, 0)
     return {
         "pages_read": pages,
         "articles": articles,
