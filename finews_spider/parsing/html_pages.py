@@ -150,6 +150,8 @@ _EM_SOURCE = etree.XPath(
     "[contains(normalize-space(.), '来源')]"
 )
 _EM_CANONICAL = _css('link[rel="canonical"]::attr(href)')
+#: Compiled once: `el.xpath(expression)` compiles its expression again on every call.
+_STRING = etree.XPath("string()")
 
 
 def _first(root: html.HtmlElement, *queries: etree.XPath) -> str | None:
@@ -178,7 +180,7 @@ def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPag
     source = _EM_SOURCE(root)
     outlet = None
     if source:
-        outlet = one_line(SOURCE_LABEL.sub("", one_line(source[0].xpath("string()"))))
+        outlet = one_line(SOURCE_LABEL.sub("", one_line(_STRING(source[0]))))
     # A page's statement about itself is untrusted: only a web URL that parses is kept.
     canonical = web_url(_first(root, _EM_CANONICAL))
     # A search record that led here (its title with <em> highlights) fills what the page
