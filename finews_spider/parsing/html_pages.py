@@ -107,6 +107,8 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
             continue
         elif tag == "blockquote" and not body and summary is None:
             summary = text_content or None
+        elif next(node.iter("a"), None) is None:  # without a link: neither link line below
+            body.append(_outer(node))
         elif (href := _is_source_link(node)) is not None:
             source_url = href
         elif _is_back_link(node):
