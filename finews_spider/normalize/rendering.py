@@ -270,16 +270,19 @@ def _html_tag(el: Element, name: str) -> tuple[str | None, str]:
     return name, ""
 
 
+#: Built once: `nh3.clean` builds the same sanitiser from its arguments on every call.
+_CLEANER = nh3.Cleaner(
+    tags=set(HTML_TAGS),
+    clean_content_tags=set(HTML_CLEAN_CONTENT),
+    attributes={tag: set(names) for tag, names in HTML_ATTRIBUTES.items()},
+    url_schemes={"http", "https"},
+    url_relative="deny",
+    link_rel=HTML_LINK_REL,
+    strip_comments=True,
+)
+
+
 def _sanitise(fragment: str) -> str:
-    cleaned = nh3.clean(
-        fragment,
-        tags=set(HTML_TAGS),
-        clean_content_tags=set(HTML_CLEAN_CONTENT),
-        attributes={tag: set(names) for tag, names in HTML_ATTRIBUTES.items()},
-        url_schemes={"http", "https"},
-        url_relative="deny",
-        link_rel=HTML_LINK_REL,
-        strip_comments=True,
-    )
+    cleaned = _CLEANER.clean(fragment)
     # Defensive: html5ever may still have split a paragraph into empty ones.
     return _EMPTY_PARAGRAPH.sub("", cleaned).strip()
