@@ -147,3 +147,34 @@ def test_newsshare_needs_no_invented_time() -> None:
         "经济参考网",
     )
     assert page.info_code == "NW202403122992000004"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<div id=ContentBody>",
+        "<div id='zwtext'>",
+        '<div class="newsContent x">',
+        'id=ContentBodyX class=newsContent_ id="zwtext',
+        "ContentBody zwtext newsContent id= class=",
+        "id=''ContentBody class=\"'newsContent",
+        "x" * 3 + 'id="ContentBody',
+        "<small>(GMT+8, Asia/Shanghai)",
+        "<small> <small>\n (GMT+8, Asia/Shanghai",
+        "<small>(GMT+8 Asia/Shanghai",
+        "",
+    ],
+)
+def test_kind_recognisers_agree_with_their_patterns(text: str) -> None:
+    """The anchored recognisers answer exactly as a search for their pattern would."""
+    import re
+
+    from finews_spider.parsing.kinds import KINDS
+
+    patterns = {
+        "finews_page": r"<small>\s*\(GMT\+8, Asia/Shanghai",
+        "eastmoney_page": r"""id=["']?(ContentBody|zwtext)\b|class=["']?newsContent\b""",
+    }
+    for kind in KINDS:
+        if kind.name in patterns:
+            assert bool(kind.recognise(text)) == bool(re.search(patterns[kind.name], text))

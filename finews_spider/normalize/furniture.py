@@ -15,6 +15,7 @@ from finews_spider.normalize.html_tree import (
     CANDIDATE_LIMIT,
     WS,
     Element,
+    all_text,
     class_names,
     cut_after,
     is_visible,
@@ -141,9 +142,7 @@ def mark_by_markup(
         elif SOURCE_LINE_CLASS in names:
             em_media.append(el)
         elif (
-            tag == "a"
-            and is_mirror_url(el.get("href"))
-            and str(el.xpath("string()")).strip().startswith("返回")
+            tag == "a" and is_mirror_url(el.get("href")) and all_text(el).strip().startswith("返回")
         ):
             skip.add(el)
             mirror_links.append(el)

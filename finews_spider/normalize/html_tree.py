@@ -26,6 +26,9 @@ ZERO_WIDTH = re.compile("[\u200b\ufeff]")
 TEXT_LIMIT = 300  # characters read to decide that an element is a furniture line
 _WALK_BUDGET = 2000  # events read for the same decision
 CANDIDATE_LIMIT = 64  # furniture candidates examined per kind
+#: Compiled once: `el.xpath(expression)` compiles its expression again on every call.
+_TEXT_HOLDING = etree.XPath(".//text()[contains(., $word)]")
+_STRING = etree.XPath("string()")
 
 
 # --------------------------------------------------------------------------- parsing
@@ -138,7 +141,7 @@ def text_candidates(
     found: list[tuple[Element, bool, str]] = []
     if haystack is not None and word not in haystack:
         return found
-    for result in root.xpath(".//text()[contains(., $word)]", word=word):
+    for result in _TEXT_HOLDING(root, word=word):
         owner = result.getparent()
         if owner is None:
             continue
@@ -152,7 +155,7 @@ def text_candidates(
 
 
 def all_text(root: Element) -> str:
-    return str(root.xpath("string()"))
+    return str(_STRING(root))
 
 
 def is_visible(el: Element | None, root: Element, skip: set[Element]) -> bool:

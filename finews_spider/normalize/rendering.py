@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from typing import Any
 
 import lxml.etree as etree
 import nh3
@@ -28,84 +29,69 @@ _EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|<br>)*</p>")
 
 
 def render(root: Element, skip: set[Element]) -> tuple[str, str]:
-    text_sink = _TextSink()
+    lines: list[str] = []  # body_text: one line per block and per <br>, whitespace collapsed
+    buffer: list[str] = []
     html_sink = _HtmlSink()
-    # `walk`'s events, inlined and with the sinks' methods bound once: this loop runs for
-    # every node of every body.
-    text_start, text_end, text_text = text_sink.start, text_sink.end, text_sink.buffer.append
+
+    def flush() -> None:
+        if buffer:
+            line = normalise_line("".join(buffer))
+            buffer.clear()
+            if line:
+                lines.append(line)
+
+    # `walk`'s events and the text sink inlined, the HTML sink's methods bound once: this
+    # loop runs for every node of every body.
+    text = buffer.append
     html_start, html_end, html_text = html_sink.start, html_sink.end, html_sink.text
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walker:
         if event == "start":
             if el is root:
-                text_sink.flush()
+                flush()
             elif el in skip:
                 walker.skip_subtree()
                 continue
             else:
                 tag = el.tag  # lxml builds a new string on every read
-                text_start(tag)
+                if tag in _LINE_STARTS:
+                    flush()
+                elif tag in _CELLS:
+                    text(" ")
                 html_start(el, tag)
             if piece := el.text:
-                text_text(piece)
+                text(piece)
                 html_text(piece)
             continue
         if event == "end":
             if el is root:
-                text_sink.flush()
+                flush()
                 break
             if el not in skip:
                 tag = el.tag
-                text_end(tag)
+                if tag in BLOCK_TAGS:
+                    flush()
+                elif tag in _CELLS:
+                    text(" ")
                 html_end(tag)
         if piece := el.tail:  # after an element, a comment or a processing instruction
-            text_text(piece)
+            text(piece)
             html_text(piece)
-    text_sink.flush()
-    body_text = "\n".join(text_sink.lines)
-    body_html = _sanitise(html_sink.result())
+    flush()
+    body_text = "\n".join(lines)
+    body_html = _sanitise("".join(html_sink.tokens))
     if body_text and not body_html:  # never leave the HTML empty when there is text
-        body_html = "".join(f"<p>{_html.escape(line, quote=False)}</p>" for line in text_sink.lines)
+        body_html = "".join(f"<p>{_html.escape(line, quote=False)}</p>" for line in lines)
     return body_text, body_html
 
 
-class _TextSink:
-    """One line per block and per <br>; whitespace collapsed."""
+_LINE_STARTS = BLOCK_TAGS | {"br"}
+_CELLS = frozenset({"td", "th"})
 
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.buffer: list[str] = []
-
-    def flush(self) -> None:
-        if self.buffer:
-            line = normalise_line("".join(self.buffer))
-            self.buffer.clear()
-            if line:
-                self.lines.append(line)
-
-    def start(self, tag: str) -> None:
-        if tag in BLOCK_TAGS or tag == "br":
-            self.flush()
-        elif tag in ("td", "th"):
-            self.buffer.append(" ")
-
-    def end(self, tag: str) -> None:
-        if tag in BLOCK_TAGS:
-            self.flush()
-        elif tag in ("td", "th"):
-            self.buffer.append(" ")
-
-    def text(self, piece: str) -> None:
-        self.buffer.append(piece)
-
-
-class _Frame:
-    __slots__ = ("content", "name", "start")
-
-    def __init__(self, name: str | None, start: int) -> None:
-        self.name = name  # emitted tag, None when the element is rendered transparently
-        self.start = start  # index in the token list where its open tag went
-        self.content = False  # text or image inside
+# A frame of `_HtmlSink`, one per open element: [emitted tag, or None when the element is
+# rendered transparently; index in the token list where its open tag went; whether text or
+# an image is inside]. A list: this is made for every element of every body.
+_NAME, _START, _CONTENT = 0, 1, 2
 
 
 class _HtmlSink:
@@ -122,16 +108,13 @@ class _HtmlSink:
 
     def __init__(self) -> None:
         self.tokens: list[str] = []  # tags start with "<"; escaped text never does
-        self.frames: list[_Frame] = []
+        self.frames: list[list[Any]] = []
         self.open: list[str] = []  # emitted, not yet closed (non-void) tags
         self.paragraphs = 0  # open <p>/<h*> among them
         self.links = 0  # open <a> among them
         self.line_start = True
         #: a <br> owed before the next content (never emitted at a line's start or end)
         self.pending_break = False
-
-    def result(self) -> str:
-        return "".join(self.tokens)
 
     def _trim_line_end(self) -> None:
         """Drop trailing <br> and whitespace up to the last tag (never past an open tag)."""
@@ -149,16 +132,6 @@ class _HtmlSink:
                     return
                 tokens.pop()
 
-    def _mark_content(self) -> None:
-        if self.frames:
-            self.frames[-1].content = True
-        self.line_start = False
-
-    def _pay_break(self) -> None:
-        if self.pending_break:
-            self.tokens.append("<br>")
-            self.pending_break = False
-
     def _line_break(self) -> None:
         if not self.line_start:
             self._trim_line_end()
@@ -174,54 +147,65 @@ class _HtmlSink:
         self.line_start = True
 
     def start(self, el: Element, tag: str) -> None:
-        block = tag in BLOCK_TAGS
-        if block:
+        if tag in BLOCK_TAGS:
             self._block_boundary()
-        name, attrs = _html_tag(el, tag)
+        name = HTML_RENAME.get(tag, tag)
+        if name not in HTML_TAGS:
+            self.frames.append([None, len(self.tokens), False])
+            return
+        attrs = ""
+        if name == "a" or name == "img":
+            name, attrs = _html_tag(el, name)
         if name is not None and (
             (name not in VOID_ELEMENTS and len(self.open) >= _MAX_HTML_DEPTH)
             or (self.paragraphs and name in self._NOT_IN_PARAGRAPH)
             or (self.links and name == "a")
         ):
             name = None
+        tokens = self.tokens
         if name == "br":
             self._line_break()
-            self.frames.append(_Frame(None, len(self.tokens)))
+            self.frames.append([None, len(tokens), False])
             return
         if name == "img":
-            self._pay_break()
-            self.tokens.append(f"<img{attrs}>")
-            self._mark_content()
-            frame = _Frame(None, len(self.tokens))
-            frame.content = True
-            self.frames.append(frame)
+            if self.pending_break:
+                tokens.append("<br>")
+                self.pending_break = False
+            tokens.append(f"<img{attrs}>")
+            if self.frames:
+                self.frames[-1][_CONTENT] = True
+            self.line_start = False
+            self.frames.append([None, len(tokens), True])
             return
-        frame = _Frame(name, len(self.tokens))
-        self.frames.append(frame)
+        self.frames.append([name, len(tokens), False])
         if name is not None:
-            self.tokens.append(f"<{name}{attrs}>")
+            tokens.append(f"<{name}{attrs}>")
             self.open.append(name)
-            self.paragraphs += name in self._PARAGRAPHS
-            self.links += name == "a"
+            if name in self._PARAGRAPHS:
+                self.paragraphs += 1
+            elif name == "a":
+                self.links += 1
 
     def end(self, tag: str) -> None:
-        frame = self.frames.pop()
+        name, start, content = self.frames.pop()
         block = tag in BLOCK_TAGS
-        if frame.name is not None:
+        if name is not None:
             self.open.pop()
-            self.paragraphs -= frame.name in self._PARAGRAPHS
-            self.links -= frame.name == "a"
-            if not frame.content and frame.name in DROP_IF_EMPTY:
-                del self.tokens[frame.start :]
+            if name in self._PARAGRAPHS:
+                self.paragraphs -= 1
+            elif name == "a":
+                self.links -= 1
+            if not content and name in DROP_IF_EMPTY:
+                del self.tokens[start:]
             else:
-                if block or frame.name in ("td", "th"):
+                if block or name in _CELLS:
                     self._trim_line_end()
                     self.pending_break = False
-                self.tokens.append(f"</{frame.name}>")
-        if frame.content and self.frames:
-            self.frames[-1].content = True
+                self.tokens.append(f"</{name}>")
+        if content and self.frames:
+            self.frames[-1][_CONTENT] = True
         if block:
-            if frame.name is None:
+            if name is None:
                 self._block_boundary()
             self.line_start = True
 
@@ -237,14 +221,20 @@ class _HtmlSink:
             piece = piece.lstrip()
         if not piece:
             return
-        if piece == " " and (self.open[-1] if self.open else None) in self._STRUCTURAL:
+        # Whitespace is now single spaces: a piece that is not " " shows something.
+        if piece == " ":
+            if (self.open[-1] if self.open else None) not in self._STRUCTURAL:
+                self.tokens.append(" ")
             return
-        visible = piece != " " and bool(piece.strip())
-        if visible:
-            self._pay_break()
-        self.tokens.append(_html.escape(piece, quote=False))
-        if visible:
-            self._mark_content()
+        if self.pending_break:
+            self.tokens.append("<br>")
+            self.pending_break = False
+        if "&" in piece or "<" in piece or ">" in piece:
+            piece = _html.escape(piece, quote=False)
+        self.tokens.append(piece)
+        if self.frames:
+            self.frames[-1][_CONTENT] = True
+        self.line_start = False
 
 
 def _safe_url(value: str | None) -> str | None:
@@ -254,12 +244,9 @@ def _safe_url(value: str | None) -> str | None:
     return web_url("https:" + url if url.startswith("//") else url)
 
 
-def _html_tag(el: Element, tag: str) -> tuple[str | None, str]:
-    """The tag name and attribute string to emit for `el` (whose tag is `tag`); (None, "")
-    renders it transparently (its content only)."""
-    name = HTML_RENAME.get(tag, tag)
-    if name not in HTML_TAGS:
-        return None, ""
+def _html_tag(el: Element, name: str) -> tuple[str | None, str]:
+    """The tag name and attribute string to emit for `el`, a link or an image (`name`);
+    (None, "") renders it transparently (its content only)."""
     if name == "a":
         if is_stock_link(el):
             return None, ""
@@ -283,16 +270,19 @@ def _html_tag(el: Element, tag: str) -> tuple[str | None, str]:
     return name, ""
 
 
+#: Built once: `nh3.clean` builds the same sanitiser from its arguments on every call.
+_CLEANER = nh3.Cleaner(
+    tags=set(HTML_TAGS),
+    clean_content_tags=set(HTML_CLEAN_CONTENT),
+    attributes={tag: set(names) for tag, names in HTML_ATTRIBUTES.items()},
+    url_schemes={"http", "https"},
+    url_relative="deny",
+    link_rel=HTML_LINK_REL,
+    strip_comments=True,
+)
+
+
 def _sanitise(fragment: str) -> str:
-    cleaned = nh3.clean(
-        fragment,
-        tags=set(HTML_TAGS),
-        clean_content_tags=set(HTML_CLEAN_CONTENT),
-        attributes={tag: set(names) for tag, names in HTML_ATTRIBUTES.items()},
-        url_schemes={"http", "https"},
-        url_relative="deny",
-        link_rel=HTML_LINK_REL,
-        strip_comments=True,
-    )
+    cleaned = _CLEANER.clean(fragment)
     # Defensive: html5ever may still have split a paragraph into empty ones.
     return _EMPTY_PARAGRAPH.sub("", cleaned).strip()

@@ -89,6 +89,8 @@ _OLD_ID = re.compile(r"stock_([0-9]{6})([12])")
 _OLD_US_ID = re.compile(r"stock_(NASDAQ|NYSE|AMEX)_([0-9A-Za-z._-]{1,20}?)[0-9]", re.IGNORECASE)
 # Current tag ids: stock_0.300115, Info.116.00700, bk_90.BK0493.
 _NEW_ID = re.compile(rf"(?:stock_|Info\.|bk_)([0-9]{{1,3}})\.({_RAW_CODE})")
+#: Every id form above starts with one of these, lower-cased.
+_ID_PREFIXES = ("stock_", "info.", "bk_")
 _SPACES = re.compile(r"\s+")
 _FULL_DOCUMENT = re.compile(rb"\s*<(?:!doctype|html)\b", re.IGNORECASE)
 _EXCLUDABLE = etree.XPath(f".//*[contains(@class, '{SOURCE_LINE_CLASS}') or @style or @hidden]")
@@ -269,6 +271,8 @@ def _span_id_security(el: Any) -> Found | None:
     span_id = _attr(el, "id", _MAX_ID)
     if not span_id:
         return None
+    if span_id.isascii() and not span_id.lower().startswith(_ID_PREFIXES):
+        return None  # no id form below can match (the quote spans after every tag)
     for child in el:
         if child.tag == "a" and (child.get("href") or child.get("data-code")):
             return None  # the link says it (and wins over the id)
@@ -351,6 +355,9 @@ def _us_exchange(query: str, el: Any) -> int | None:
 
 def _short_text(el: Any) -> str | None:
     """The tag's text, whitespace-normalised, at most MAX_NAME_LEN characters; None if empty."""
+    if not len(el):  # no children: its own text is all of it
+        name = _SPACES.sub(" ", (el.text or "")[: MAX_NAME_LEN * 2]).strip()[:MAX_NAME_LEN].strip()
+        return name or None
     parts: list[str] = []
     size = 0
     events = etree.iterwalk(el, events=("start", "end", "comment"))

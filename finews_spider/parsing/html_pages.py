@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from lxml import etree, html
+from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
 from finews_spider.model import PageContext, ParsedPage, Rejected
@@ -13,11 +14,15 @@ from finews_spider.parsing.text import info_code_from_url, one_line, outlet_from
 from finews_spider.parsing.tree import limit_depth
 from finews_spider.site import POST_PATH, SOURCE_LABEL, is_mirror_url, web_url
 
+Element = Any  # lxml.etree._Element (lxml ships no stubs by default)
+#: Plain strings, as lxml.html's `text_content` gives (an XPath compiled once).
+_STRING = etree.XPath("string()", smart_strings=False)
+
 #: Open elements kept when a page nests deeper than libxml2 reads (see `_page_root`).
 _MAX_DEPTH = 200
 
 
-def _page_root(text: str, *, empty_ok: bool) -> html.HtmlElement:
+def _page_root(text: str, *, empty_ok: bool) -> Element:
     """The page's lxml.html tree, parsed once (the one parse both page kinds share).
 
     libxml2 silently drops everything past its nesting limit, so when it reports that limit
@@ -32,37 +37,43 @@ def _page_root(text: str, *, empty_ok: bool) -> html.HtmlElement:
     return root
 
 
-def _html_parser() -> html.HTMLParser:
-    # recover, utf-8 and no NULs as parsel's own parse; no huge_tree: the strict depth limit
-    return html.HTMLParser(recover=True, encoding="utf-8", no_network=True)
+def _html_parser() -> etree.HTMLParser:
+    # recover, utf-8 and no NULs as parsel's own parse; no huge_tree: the strict depth limit.
+    # lxml.html's parser builds the same tree, but its element classes cost a Python call for
+    # every element the parsers touch.
+    return etree.HTMLParser(recover=True, encoding="utf-8", no_network=True)
 
 
-def _parse_html(text: str) -> tuple[html.HtmlElement | None, bool]:
+def _parse_html(text: str) -> tuple[Element | None, bool]:
     parser = _html_parser()
     data = text.strip().replace("\x00", "").encode("utf-8", "replace") or b"<html/>"
     root = etree.fromstring(data, parser)
     return root, any(e.level == etree.ErrorLevels.FATAL for e in parser.error_log)
 
 
-def _outer(node: html.HtmlElement) -> str:
+def _text(node: Element) -> str:
+    """All the text inside `node` (lxml.html's `text_content`)."""
+    return _STRING(node)
+
+
+def _outer(node: Element) -> str:
     return etree.tostring(node, encoding="unicode", method="html", with_tail=False)
 
 
-def _is_source_link(node: html.HtmlElement) -> str | None:
+def _is_source_link(node: Element) -> str | None:
     """kramdown renders `<http://…>` as a paragraph holding one link whose text is its href."""
     links = node.findall("a") if node.tag == "p" else []
-    if len(links) == 1 and one_line(node.text_content()) == one_line(links[0].text_content()):
+    if len(links) == 1 and one_line(_text(node)) == one_line(_text(links[0])):
         href = links[0].get("href", "")
-        if href.startswith(("http://", "https://")) and href == one_line(links[0].text_content()):
+        if href.startswith(("http://", "https://")) and href == one_line(_text(links[0])):
             return href
     return None
 
 
-def _is_back_link(node: html.HtmlElement) -> bool:
+def _is_back_link(node: Element) -> bool:
     links = node.findall(".//a")
     return bool(links) and all(
-        (a.text_content() or "").strip().startswith("返回") or is_mirror_url(a.get("href"))
-        for a in links
+        _text(a).strip().startswith("返回") or is_mirror_url(a.get("href")) for a in links
     )
 
 
@@ -85,17 +96,19 @@ def parse_finews_page(url: str, text: str, context: PageContext) -> ParsedPage:
         if not isinstance(tag, str):
             continue  # comments
         # Only these elements' text is read: the body's paragraphs are not tidied here.
-        text_content = one_line(node.text_content()) if tag in _READ_TAGS else ""
+        text_content = one_line(_text(node)) if tag in _READ_TAGS else ""
         if tag == "small" and not seen_title and "GMT" in text_content:
             date_raw = text_content
         elif tag == "h1" and not seen_title:
             title, seen_title = text_content, True
         elif tag == "small" and text_content.startswith("tags:"):
-            tags = [one_line(em.text_content()) for em in node.iter("em")]
+            tags = [one_line(_text(em)) for em in node.iter("em")]
         elif not seen_title:
             continue
         elif tag == "blockquote" and not body and summary is None:
             summary = text_content or None
+        elif next(node.iter("a"), None) is None:  # without a link: neither link line below
+            body.append(_outer(node))
         elif (href := _is_source_link(node)) is not None:
             source_url = href
         elif _is_back_link(node):
@@ -152,7 +165,7 @@ _EM_SOURCE = etree.XPath(
 _EM_CANONICAL = _css('link[rel="canonical"]::attr(href)')
 
 
-def _first(root: html.HtmlElement, *queries: etree.XPath) -> str | None:
+def _first(root: Element, *queries: etree.XPath) -> str | None:
     """The first result of the first query that has one, as text."""
     for query in queries:
         if found := query(root):
@@ -178,7 +191,7 @@ def parse_eastmoney_page(url: str, text: str, context: PageContext) -> ParsedPag
     source = _EM_SOURCE(root)
     outlet = None
     if source:
-        outlet = one_line(SOURCE_LABEL.sub("", one_line(source[0].xpath("string()"))))
+        outlet = one_line(SOURCE_LABEL.sub("", one_line(_STRING(source[0]))))
     # A page's statement about itself is untrusted: only a web URL that parses is kept.
     canonical = web_url(_first(root, _EM_CANONICAL))
     # A search record that led here (its title with <em> highlights) fills what the page

@@ -34,8 +34,25 @@ def _starts_with(prefix: str) -> Recogniser:
     return re.compile(r"[\ufeff \t\r\n]*" + re.escape(prefix)).match
 
 
-def _holds(pattern: str) -> Recogniser:
-    return re.compile(pattern).search
+def _holds(pattern: str, *anchors: tuple[str, int]) -> Recogniser:
+    """`pattern` occurs in the text. With `anchors`, (word, reach): every match holds one
+    of the words at most `reach` characters after its start, so the pattern is tried only
+    there (str.find runs in C; a search for a pattern without a literal prefix does not)."""
+    compiled = re.compile(pattern)
+    if not anchors:
+        return compiled.search
+
+    def recognise(text: str) -> bool:
+        for word, reach in anchors:
+            at = text.find(word)
+            while at != -1:
+                for start in range(max(at - reach, 0), at + 1):
+                    if compiled.match(text, start):
+                        return True
+                at = text.find(word, at + 1)
+        return False
+
+    return recognise
 
 
 KINDS: tuple[PageKind, ...] = (
@@ -44,11 +61,20 @@ KINDS: tuple[PageKind, ...] = (
     # NewsShare GetNewsText.do JSON (+ its list record)
     PageKind("newsshare_json", _starts_with("{"), parse_newsshare_json),
     # rendered finews post (Jekyll `post` layout)
-    PageKind("finews_page", _holds(r"<small>\s*\(GMT\+8, Asia/Shanghai"), parse_finews_page),
+    PageKind(
+        "finews_page",
+        _holds(r"<small>\s*\(GMT\+8, Asia/Shanghai", ("<small>", 0)),
+        parse_finews_page,
+    ),
     # finance.eastmoney.com/a/<id>.html article page
     PageKind(
         "eastmoney_page",
-        _holds(r"""id=["']?(ContentBody|zwtext)\b|class=["']?newsContent\b"""),
+        _holds(
+            r"""id=["']?(ContentBody|zwtext)\b|class=["']?newsContent\b""",
+            ("ContentBody", 4),
+            ("zwtext", 4),
+            ("newsContent", 7),
+        ),
         parse_eastmoney_page,
     ),
 )
