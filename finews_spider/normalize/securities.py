@@ -28,7 +28,7 @@ present, is the only thing read from it: a value that is not a valid ``market_id
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
@@ -93,7 +93,6 @@ _NEW_ID = re.compile(rf"(?:stock_|Info\.|bk_)([0-9]{{1,3}})\.({_RAW_CODE})")
 _ID_PREFIXES = ("stock_", "info.", "bk_")
 _SPACES = re.compile(r"\s+")
 _FULL_DOCUMENT = re.compile(rb"\s*<(?:!doctype|html)\b", re.IGNORECASE)
-_EXCLUDABLE = etree.XPath(f".//*[contains(@class, '{SOURCE_LINE_CLASS}') or @style or @hidden]")
 
 Found = tuple[int | None, str]  # (market_id, raw code)
 
@@ -115,13 +114,13 @@ def extract_securities(body_html: str, root: Any = None) -> list[dict[str, Any]]
     try:
         # Only links, spans, images and comments (the widget markers) matter; lxml's tag
         # filter skips every other element in C.
-        hidden = _excluded(root)
+        excluded = _exclusion(root)
         for el in root.iter("a", "span", "img", etree.Comment):
             if not isinstance(el.tag, str):
                 if marker := WIDGET_MARKER.match(el.text or ""):
                     in_widget = marker.group(1).lower() == "start"
-            elif el not in hidden:
-                _visit(el, in_widget, entries)
+            else:
+                _visit(el, in_widget, entries, excluded)
     except (etree.LxmlError, ValueError, TypeError):  # pragma: no cover - defensive
         pass
     ordered = sorted(entries.values(), key=lambda e: "chart" not in e["roles"])
@@ -191,13 +190,31 @@ def _classes(el: Any) -> set[str]:
     return set(value.split()) if value else set()
 
 
-def _excluded(root: Any) -> set[Any]:
-    """The links, spans and images inside source lines and hidden elements: not read."""
-    inside: set[Any] = set()
-    for el in _EXCLUDABLE(root):
-        if _is_excluded(el) and el not in inside:
-            inside.update(el.iter("a", "span", "img"))
-    return inside
+def _exclusion(root: Any) -> Callable[[Any], bool]:
+    """Whether an element lies in a source line or a hidden element (itself or an ancestor
+    below `root`): not read. Asked only of elements that name a security, so most bodies
+    test a few ancestors instead of every element; verdicts are memoised along each path."""
+    memo: dict[Any, bool] = {}
+
+    def excluded(el: Any) -> bool:
+        path: list[Any] = []
+        node = el
+        verdict = False
+        while node is not None and node is not root:
+            known = memo.get(node)
+            if known is not None:
+                verdict = known
+                break
+            path.append(node)
+            if _is_excluded(node):
+                verdict = True
+                break
+            node = node.getparent()
+        for seen in path:
+            memo[seen] = verdict
+        return verdict
+
+    return excluded
 
 
 def _is_excluded(el: Any) -> bool:
@@ -217,18 +234,23 @@ def _attr(el: Any, name: str, limit: int) -> str | None:
 # --- one element -----------------------------------------------------------------------------
 
 
-def _visit(el: Any, in_widget: bool, entries: dict[str, dict[str, Any]]) -> None:
+def _visit(
+    el: Any,
+    in_widget: bool,
+    entries: dict[str, dict[str, Any]],
+    excluded: Callable[[Any], bool],
+) -> None:
     tag = el.tag
     if tag not in ("a", "span", "img"):
         return
     classes = _classes(el)
     if _is_widget(el, tag, classes, in_widget):
         found = _widget_security(el, tag)
-        if found is not None:
+        if found is not None and not excluded(el):
             _add(entries, found, "chart")
         return
     found = _tag_security(el, tag, classes)
-    if found is not None:
+    if found is not None and not excluded(el):
         _add(entries, found, "tag", named=el)
 
 
