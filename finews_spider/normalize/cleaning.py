@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from finews_spider.model import Rejected
 from finews_spider.normalize.furniture import (
     cut_disclaimer,
+    mark_back_links,
     mark_by_markup,
     read_source_lines,
     remove_link_labels,
@@ -97,10 +98,12 @@ def clean_body(body_html: str | bytes, root: Element | None = None) -> CleanBody
     skip: set[Element] = set()
     removed: set[str] = set()
 
-    remove_widgets(root, skip, removed)
-    em_media, mirror_links = mark_by_markup(root, skip, removed)
-    outlet = read_source_lines(em_media, skip, removed)
-    wrap_bare_runs(root, skip)
+    markup = mark_by_markup(root, skip, removed)
+    remove_widgets(root, markup.markers, skip, removed)
+    # A back link's text is read after the widgets are gone.
+    mirror_links = mark_back_links(markup.link_candidates, skip, removed)
+    outlet = read_source_lines(markup.em_media, skip, removed)
+    wrap_bare_runs(markup.containers, skip)
     # Read once: cutting the disclaimer only removes text, so the words it holds stay a
     # superset of what the later rules can find.
     haystack = all_text(root)

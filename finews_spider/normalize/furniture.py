@@ -7,6 +7,7 @@ Each rule marks elements in `skip` (not rendered) and records its code in `remov
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -54,13 +55,11 @@ _DISCLAIMER = re.compile(r"^郑重声明[：:]?东方财富")
 _WIDGET_CLASS = WIDGET_LINK_CLASS.lower()
 
 
-def remove_widgets(root: Element, skip: set[Element], removed: set[str]) -> None:
-    """Everything between EM_StockImg_Start and EM_StockImg_End (paired in order)."""
-    markers: list[tuple[str, Element]] = []
-    for comment in root.iter(etree.Comment):
-        match = WIDGET_MARKER.match(comment.text or "")
-        if match:
-            markers.append((match.group(1).lower(), comment))
+def remove_widgets(
+    root: Element, markers: list[tuple[str, Element]], skip: set[Element], removed: set[str]
+) -> None:
+    """Everything between EM_StockImg_Start and EM_StockImg_End (paired in order);
+    `markers`: `Markup.markers`."""
     pairs: list[tuple[Element, Element]] = []
     start: Element | None = None
     for kind, comment in markers:
@@ -106,19 +105,36 @@ def is_stock_link(el: Element) -> bool:
     )
 
 
-def mark_by_markup(
-    root: Element, skip: set[Element], removed: set[str]
-) -> tuple[list[Element], list[Element]]:
-    """Furniture recognisable from tags and attributes alone. Returns the em_media
-    elements and the mirror's rendered back links (both handled later)."""
+class Markup(NamedTuple):
+    """What `mark_by_markup`'s walk found for the later rules, each list in document order."""
+
+    em_media: list[Element]  # `.em_media` elements (`read_source_lines`)
+    link_candidates: list[Element]  # links to the mirror (`mark_back_links`)
+    markers: list[tuple[str, Element]]  # widget comments: ("start" | "end", comment)
+    containers: list[Element]  # the root, then every container tag below it (`wrap_bare_runs`)
+
+
+def mark_by_markup(root: Element, skip: set[Element], removed: set[str]) -> Markup:
+    """Furniture recognisable from tags and attributes alone, in one walk of the tree that
+    also collects what the other rules start from (`Markup`). Changes no text and no
+    structure, so it may run before `remove_widgets`."""
     em_media: list[Element] = []
-    mirror_links: list[Element] = []
-    for el in root.iter(*ACTIVE_CONTENT):
-        skip.add(el)
-        removed.add("active_content")
+    link_candidates: list[Element] = []
+    markers: list[tuple[str, Element]] = []
+    containers: list[Element] = [root]
     for el in root.iter():
         tag = el.tag
-        if not isinstance(tag, str) or tag in ACTIVE_CONTENT or not el.keys():
+        if not isinstance(tag, str):
+            if tag is etree.Comment and (match := WIDGET_MARKER.match(el.text or "")):
+                markers.append((match.group(1).lower(), el))
+            continue
+        if tag in CONTAINER_TAGS and el is not root:
+            containers.append(el)
+        if tag in ACTIVE_CONTENT:
+            skip.add(el)
+            removed.add("active_content")
+            continue
+        if not el.keys():
             continue
         if el.get("hidden") is not None or hides(el.get("style")):
             skip.add(el)
@@ -141,13 +157,23 @@ def mark_by_markup(
             skip.add(el)
         elif SOURCE_LINE_CLASS in names:
             em_media.append(el)
-        elif (
-            tag == "a" and is_mirror_url(el.get("href")) and all_text(el).strip().startswith("返回")
-        ):
+        elif tag == "a" and is_mirror_url(el.get("href")):
+            link_candidates.append(el)
+    return Markup(em_media, link_candidates, markers, containers)
+
+
+def mark_back_links(
+    candidates: list[Element], skip: set[Element], removed: set[str]
+) -> list[Element]:
+    """The mirror's rendered back links among `Markup.link_candidates` (their text, read
+    after `remove_widgets`, starts with 返回); returns them (handled later)."""
+    mirror_links: list[Element] = []
+    for el in candidates:
+        if all_text(el).strip().startswith("返回"):
             skip.add(el)
             mirror_links.append(el)
             removed.add("back_links")
-    return em_media, mirror_links
+    return mirror_links
 
 
 def read_source_lines(em_media: list[Element], skip: set[Element], removed: set[str]) -> str | None:
@@ -173,11 +199,10 @@ def _outlet_from(text: str) -> str | None:
     return name if name and len(name) <= 40 else None
 
 
-def wrap_bare_runs(root: Element, skip: set[Element]) -> None:
+def wrap_bare_runs(containers: list[Element], skip: set[Element]) -> None:
     """Wrap inline content sitting directly in the root or a <div>-like container in <p>,
-    so that bare text is a block (a line) like any paragraph. Block children never move."""
-    containers = [root]
-    containers.extend(el for el in root.iter(*CONTAINER_TAGS) if el is not root)
+    so that bare text is a block (a line) like any paragraph. Block children never move.
+    `containers`: `Markup.containers` (the tree's structure has not changed since)."""
     for container in containers:
         if container not in skip:
             _wrap_container(container, skip)
