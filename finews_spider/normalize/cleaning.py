@@ -109,7 +109,7 @@ def clean_body(body_html: str | bytes, root: Element | None = None) -> CleanBody
     haystack = all_text(root)
     cut_disclaimer(root, skip, removed, haystack)
     outlet = remove_text_furniture(root, skip, removed, mirror_links, outlet, haystack)
-    remove_link_labels(root, skip, removed)
+    remove_link_labels(markup.links, skip, removed)
 
     body_text, body_html_out = render(root, skip)
     if not any(ch.isalnum() for ch in body_text):

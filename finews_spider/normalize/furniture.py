@@ -112,6 +112,7 @@ class Markup(NamedTuple):
     link_candidates: list[Element]  # links to the mirror (`mark_back_links`)
     markers: list[tuple[str, Element]]  # widget comments: ("start" | "end", comment)
     containers: list[Element]  # the root, then every container tag below it (`wrap_bare_runs`)
+    links: list[Element]  # every <a> (`remove_link_labels`)
 
 
 def mark_by_markup(root: Element, skip: set[Element], removed: set[str]) -> Markup:
@@ -122,6 +123,7 @@ def mark_by_markup(root: Element, skip: set[Element], removed: set[str]) -> Mark
     link_candidates: list[Element] = []
     markers: list[tuple[str, Element]] = []
     containers: list[Element] = [root]
+    links: list[Element] = []
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
@@ -130,6 +132,8 @@ def mark_by_markup(root: Element, skip: set[Element], removed: set[str]) -> Mark
             continue
         if tag in CONTAINER_TAGS and el is not root:
             containers.append(el)
+        elif tag == "a":
+            links.append(el)
         if tag in ACTIVE_CONTENT:
             skip.add(el)
             removed.add("active_content")
@@ -159,7 +163,7 @@ def mark_by_markup(root: Element, skip: set[Element], removed: set[str]) -> Mark
             em_media.append(el)
         elif tag == "a" and is_mirror_url(el.get("href")):
             link_candidates.append(el)
-    return Markup(em_media, link_candidates, markers, containers)
+    return Markup(em_media, link_candidates, markers, containers, links)
 
 
 def mark_back_links(
@@ -350,9 +354,11 @@ _OPENS_LABEL = re.compile(r"[（(]\s*$")
 _CLOSES_LABEL = re.compile(r"^\s*[）)]")
 
 
-def remove_link_labels(root: Element, skip: set[Element], removed: set[str]) -> None:
-    """Drop ``（<a>点击阅读报告全文</a>）``: a link label and the parentheses around it."""
-    for seen, link in enumerate(root.iter("a")):
+def remove_link_labels(links: list[Element], skip: set[Element], removed: set[str]) -> None:
+    """Drop ``（<a>点击阅读报告全文</a>）``: a link label and the parentheses around it.
+    `links`: `Markup.links` (the rules before only wrap runs of nodes in new <p>, which
+    keeps every link, in the same document order)."""
+    for seen, link in enumerate(links):
         if seen >= CANDIDATE_LIMIT * 4:
             break
         if link in skip or len(link) or not _LINK_LABEL.match(link.text or ""):
