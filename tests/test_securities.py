@@ -383,6 +383,22 @@ def test_hidden_and_source_elements_are_ignored(wrapper: str) -> None:
     assert [e["secid"] for e in extract_securities(body)] == ["1.600519"]
 
 
+def test_exclusion_holds_for_every_tag_below_a_hidden_element_and_only_there() -> None:
+    """Verdicts are remembered along ancestor paths: tags sharing a hidden ancestor, or a
+    visible one, with the nearest tag, each get their own right answer."""
+    body = (
+        "<div><p>" + stock_tag(0, "300115", "长盈精密") + "</p>"
+        "<div hidden><p>"
+        + stock_tag(1, "600160", "巨化股份")
+        + "<span><b>"
+        + common(1, "600519", "贵州茅台")
+        + "</b></span></p></div>"
+        "<p>" + common(116, "00700", "腾讯控股") + "</p>"
+        '<p class="em_media">' + common(90, "BK0473", "证券") + "</p></div>"
+    )
+    assert [e["secid"] for e in extract_securities(body)] == ["0.300115", "116.00700"]
+
+
 def test_widget_markers_inside_hidden_element_still_close_the_widget() -> None:
     body = (
         '<!-- EM_StockImg_Start --><a href="http://quote.eastmoney.com/unify/r/116.00992">K</a>'
