@@ -188,6 +188,7 @@ class ReplaySpider(ArticleSpider):
                 stats.inc_value(f"spider_exceptions/{type(error).__name__}")
                 continue
             yield self._out(result)
+        await self._drained()
 
     def _received(
         self, page: Path, request: scrapy.Request, body: bytes, meta: dict[str, Any], folder: str
@@ -213,6 +214,22 @@ class ReplaySpider(ArticleSpider):
             self._waiting = None
             if not waiting.done():
                 waiting.set_result(None)
+
+    async def _drained(self) -> None:
+        """Return once the last item is out of the pipelines: the engine looks for the end
+        of the run when start() returns, and after that only at its heartbeat (every 5 s),
+        as no response comes back to wake it."""
+        while self._in_flight > 0:
+            if self._waiting is None:
+                self._waiting = asyncio.get_running_loop().create_future()
+            await self._waiting
+        engine = self.crawler.engine
+        scraper = getattr(engine, "scraper", None)
+        # the scraper counts an item out just after it signals it (a step or two later)
+        for _ in range(100):
+            if scraper is None or scraper.slot is None or scraper.slot.is_idle():
+                return
+            await asyncio.sleep(0)
 
     async def _room(self) -> None:
         """Wait until the pipelines take another item: without this, every page of the
