@@ -109,7 +109,12 @@ class ReplaySpider(ArticleSpider):
         # Responses whose items wait for the store hold their parsed pages; Scrapy's 5 MB
         # default lets hundreds pile up, and 1 MB keeps the pipelines just as busy.
         "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 1_000_000,
-        "DOWNLOAD_HANDLERS": {"file": "finews_spider.spiders.replay.SavedPageHandler"},
+        # Saved pages only: the network handlers are not even loaded (their imports were
+        # a tenth of a replay's start-up).
+        "DOWNLOAD_HANDLERS": {
+            "file": "finews_spider.spiders.replay.SavedPageHandler",
+            **dict.fromkeys(("http", "https", "ftp", "s3", "data")),
+        },
     }
     #: pages read ahead of the pipelines: enough to keep them busy while the store writes
     max_in_flight = 64
