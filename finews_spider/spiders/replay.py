@@ -92,7 +92,9 @@ class ReplaySpider(ArticleSpider):
     name = "replay"
     store_pages = True
     refresh = True  # a replay re-reads every page it is given, stored or not
-    # Local files: no politeness delays, no robots.txt, as fast as the engine goes.
+    # Local files: no politeness delays, no robots.txt, as fast as the engine goes. The
+    # downloader settings serve requests for saved pages (`SavedPageHandler`; the bare-engine
+    # benchmark copies them): `start()` below reads its pages without requesting them.
     custom_settings = {
         "ROBOTSTXT_OBEY": False,
         "AUTOTHROTTLE_ENABLED": False,
