@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -49,6 +50,7 @@ def test_replay_reads_its_folder_only_as_fast_as_the_pipelines_take_items(
         (tmp_path / f"{n}.md").write_text("---\ntitle: x\n---\n")
     (tmp_path / "1.meta.json").write_text('{"url": "https://x.test/1"}')
     crawler = get_crawler(ReplaySpider)
+    crawler.engine = SimpleNamespace(scraper=None)  # only the spider's own waits matter here
     spider = ReplaySpider.from_crawler(crawler, path=str(tmp_path))
     spider.max_in_flight = 1
     received: list[Any] = []
@@ -68,7 +70,9 @@ def test_replay_reads_its_folder_only_as_fast_as_the_pipelines_take_items(
         out(items[0])
         items.append(await following)
         out(items[1])
-        items += [item async for item in pages]
+        async for item in pages:  # the last one: start() returns once it is out too
+            items.append(item)
+            out(item)
         return items
 
     items = asyncio.run(scenario())
@@ -76,6 +80,43 @@ def test_replay_reads_its_folder_only_as_fast_as_the_pipelines_take_items(
     urls = [getattr(i, "url", None) or i.page.url for i in items]  # a Rejection or a Draft
     assert [u.rsplit("/", 1)[-1] for u in urls] == ["0.md", "1", "2.md"]
     assert received[1].meta[CONTEXT] == {"fetched_at": None, "url": "https://x.test/1"}
+    assert crawler.stats.get_value("finews/pages_read") == 3
+
+
+def test_a_page_the_parser_fails_on_is_logged_counted_and_the_replay_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a failing callback did: the error is logged and counted, the page stays counted
+    as read (the ledger then does not balance), and the next pages are still replayed."""
+    import finews_spider.spiders.base as base
+
+    for n in range(3):
+        (tmp_path / f"{n}.md").write_text("---\ntitle: x\n---\n")
+    real = base.read_page
+
+    def read_page(url: str, *args: Any, **kwargs: Any) -> Any:
+        if url.endswith("/1.md"):
+            raise RuntimeError("a parser bug")
+        return real(url, *args, **kwargs)
+
+    monkeypatch.setattr(base, "read_page", read_page)
+    crawler = get_crawler(ReplaySpider)
+    crawler.engine = SimpleNamespace(scraper=None)
+    spider = ReplaySpider.from_crawler(crawler, path=str(tmp_path))
+
+    async def scenario() -> list[Any]:
+        items = []
+        async for item in spider.start():
+            items.append(item)
+            crawler.signals.send_catch_log(signals.item_scraped, item=item, spider=spider)
+        return items
+
+    items = asyncio.run(scenario())
+    assert [getattr(i, "url", None) or i.page.url for i in items] == [
+        (tmp_path / "0.md").as_uri(),
+        (tmp_path / "2.md").as_uri(),
+    ]
+    assert crawler.stats.get_value("spider_exceptions/RuntimeError") == 1
     assert crawler.stats.get_value("finews/pages_read") == 3
 
 
