@@ -85,7 +85,7 @@ class Outcome:
 
 
 def saved_job(path: Path, folder: Path | None = None) -> Job:
-    """A saved page as `ReplaySpider.start` requests it (the sidecar is read here, in the
+    """A saved page as `ReplaySpider.start` reads it (the sidecar is read here, in the
     parent; a bad sidecar becomes that page's rejection, as in a replay)."""
     from w3lib.url import safe_url_string
 
@@ -113,16 +113,16 @@ def _process_job(job: Job, names: Mapping[str, Any] | None) -> Outcome:
 def _process_saved(
     path: str, request_url: str, meta: dict[str, Any] | Refused, folder: str
 ) -> Outcome:
-    """`ReplaySpider.parse_saved` + `read_article`, and `article_failed` for a page that
-    cannot be read, without the engine."""
+    """What `ReplaySpider.start` does with a saved page, the core run whole here (a
+    replay parses in the spider and completes in the normalisation pipeline)."""
     if isinstance(meta, Refused):
         return Outcome(request_url, refusal(request_url, meta))
     url = meta.get("url") or request_url
     try:
         body = read_saved(Path(path), Path(folder), MAX_PAGE_BYTES)
-    except Refused as refused:  # not read, never stored: SavedPageHandler's refusal
+    except Refused as refused:  # not read, never stored, as in a replay
         return Outcome(url, refusal(url, refused))
-    except OSError as error:  # as ArticleSpider.article_failed: read, and rejected
+    except OSError as error:  # as in a replay: read, and rejected
         return Outcome(request_url, unreadable(request_url, error_code(error), error))
     # as a crawl keeps a replayed page: a file:// response has no Content-Type header
     page = (request_url, body, None, saved_page_context(meta))

@@ -16,6 +16,7 @@ Standard library only: `finews batch` workers import this (through `finews_spide
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import stat
@@ -203,23 +204,37 @@ def _open_inside(path: Path, folder: Path) -> int:
     The checks are made on the opened descriptor, not on the name, so a swap after the
     listing cannot slip through. A link inside the folder is followed (the listing keeps
     such pages) when /proc tells where the descriptor really points; elsewhere no link is."""
+    proc = _has_proc_fd()
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)  # a FIFO must not block
-    if not _PROC_FD.is_dir():
+    if not proc:
         flags |= getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise Refused("fetch", "not_a_file", f"{path.name}: not a regular file")
-        if _PROC_FD.is_dir():
-            real = Path(os.readlink(_PROC_FD / str(fd)))
-            if not real.is_relative_to(folder):
-                detail = f"{path.name}: leads outside the replayed folder"
-                raise Refused("fetch", "outside_folder", detail)
+        if proc and not _inside(os.readlink(f"{_PROC_FD}/{fd}"), folder):
+            detail = f"{path.name}: leads outside the replayed folder"
+            raise Refused("fetch", "outside_folder", detail)
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+@functools.cache
+def _has_proc_fd() -> bool:
+    """Whether /proc tells where a descriptor points (asked once: every page asks)."""
+    return _PROC_FD.is_dir()
+
+
+def _inside(real: str, folder: Path) -> bool:
+    """`Path(real).is_relative_to(folder)`, by the string first: /proc gives `real` as a
+    canonical absolute path, so a prefix ending at a separator is inside for certain."""
+    base = str(folder)
+    if real == base or real.startswith(base if base.endswith(os.sep) else base + os.sep):
+        return True
+    return Path(real).is_relative_to(folder)
 
 
 def _read_fd(fd: int, limit: int) -> bytes:

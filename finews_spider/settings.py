@@ -105,6 +105,8 @@ COMMANDS_MODULE = "finews_spider.commands"
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+# Scrapy's per-item DEBUG messages are not built at all when LOG_LEVEL would drop them.
+LOG_FORMATTER = "finews_spider.extensions.logformatter.LevelAwareLogFormatter"
 # Datetimes as ISO 8601 with offset (Scrapy's default JSON encoder drops the offset).
 FEED_EXPORTERS = {
     "jsonlines": "finews_spider.exporters.ArticleJsonLinesExporter",

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 from scrapy import signals
+from scrapy.utils.test import get_crawler
 
 from finews_spider.meta import CONTEXT
 from finews_spider.model import PARSER_VERSION
@@ -39,37 +40,84 @@ def replay_all(scrapy_run: Run) -> subprocess.CompletedProcess[str]:
     return run
 
 
-def test_replay_reads_its_folder_only_as_fast_as_the_engine_takes_requests(
+def test_replay_reads_its_folder_only_as_fast_as_the_pipelines_take_items(
     tmp_path: Path,
 ) -> None:
-    """While the engine needs to back out, `start()` waits for the scheduler to run dry
-    instead of listing the whole folder into it; the sidecar is read into both places."""
+    """With `max_in_flight` pages handed to the pipelines and not yet out of them, `start()`
+    waits for one to come out instead of reading the whole folder ahead of a slow store;
+    each page read is a response (kept raw) with its sidecar in the stored context."""
     for n in range(3):
         (tmp_path / f"{n}.md").write_text("---\ntitle: x\n---\n")
     (tmp_path / "1.meta.json").write_text('{"url": "https://x.test/1"}')
-    engine = SimpleNamespace(full=False)
-    engine.needs_backout = lambda: engine.full
-    waited: list[Any] = []
+    crawler = get_crawler(ReplaySpider)
+    crawler.engine = SimpleNamespace(scraper=None)  # only the spider's own waits matter here
+    spider = ReplaySpider.from_crawler(crawler, path=str(tmp_path))
+    spider.max_in_flight = 1
+    received: list[Any] = []
+    crawler.signals.connect(
+        lambda request, **_: received.append(request), signal=signals.response_received, weak=False
+    )
 
-    async def wait_for(signal: Any) -> None:
-        waited.append(signal)
-        engine.full = False
-
-    spider = ReplaySpider(path=str(tmp_path))
-    spider.crawler = SimpleNamespace(engine=engine, signals=SimpleNamespace(wait_for=wait_for))
+    def out(item: Any) -> None:  # what the scraper says when an item leaves the pipelines
+        crawler.signals.send_catch_log(signals.item_scraped, item=item, spider=spider)
 
     async def scenario() -> list[Any]:
-        requests = []
-        async for request in spider.start():
-            requests.append(request)
-            engine.full = True  # the request just yielded filled the engine up
-        return requests
+        pages = spider.start()
+        items = [await anext(pages)]
+        following = asyncio.ensure_future(anext(pages))
+        await asyncio.sleep(0.05)
+        assert not following.done() and len(received) == 1  # waits, the next page unread
+        out(items[0])
+        items.append(await following)
+        out(items[1])
+        async for item in pages:  # the last one: start() returns once it is out too
+            items.append(item)
+            out(item)
+        return items
 
-    requests = asyncio.run(scenario())
-    assert [r.url.rsplit("/", 1)[-1] for r in requests] == ["0.md", "1.md", "2.md"]
-    assert waited == [signals.scheduler_empty] * 2
-    assert requests[1].cb_kwargs["meta"] == {"url": "https://x.test/1"}
-    assert requests[1].meta[CONTEXT]["url"] == "https://x.test/1"
+    items = asyncio.run(scenario())
+    assert [r.url.rsplit("/", 1)[-1] for r in received] == ["0.md", "1.md", "2.md"]
+    urls = [getattr(i, "url", None) or i.page.url for i in items]  # a Rejection or a Draft
+    assert [u.rsplit("/", 1)[-1] for u in urls] == ["0.md", "1", "2.md"]
+    assert received[1].meta[CONTEXT] == {"fetched_at": None, "url": "https://x.test/1"}
+    assert crawler.stats.get_value("finews/pages_read") == 3
+
+
+def test_a_page_the_parser_fails_on_is_logged_counted_and_the_replay_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a failing callback did: the error is logged and counted, the page stays counted
+    as read (the ledger then does not balance), and the next pages are still replayed."""
+    import finews_spider.spiders.base as base
+
+    for n in range(3):
+        (tmp_path / f"{n}.md").write_text("---\ntitle: x\n---\n")
+    real = base.read_page
+
+    def read_page(url: str, *args: Any, **kwargs: Any) -> Any:
+        if url.endswith("/1.md"):
+            raise RuntimeError("a parser bug")
+        return real(url, *args, **kwargs)
+
+    monkeypatch.setattr(base, "read_page", read_page)
+    crawler = get_crawler(ReplaySpider)
+    crawler.engine = SimpleNamespace(scraper=None)
+    spider = ReplaySpider.from_crawler(crawler, path=str(tmp_path))
+
+    async def scenario() -> list[Any]:
+        items = []
+        async for item in spider.start():
+            items.append(item)
+            crawler.signals.send_catch_log(signals.item_scraped, item=item, spider=spider)
+        return items
+
+    items = asyncio.run(scenario())
+    assert [getattr(i, "url", None) or i.page.url for i in items] == [
+        (tmp_path / "0.md").as_uri(),
+        (tmp_path / "2.md").as_uri(),
+    ]
+    assert crawler.stats.get_value("spider_exceptions/RuntimeError") == 1
+    assert crawler.stats.get_value("finews/pages_read") == 3
 
 
 def snapshot(uri: str, db: str) -> dict[str, list[dict[str, Any]]]:

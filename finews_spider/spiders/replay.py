@@ -1,4 +1,4 @@
-"""Replay saved pages through Scrapy's real engine: `scrapy crawl replay -a path=PATH`.
+"""Replay saved pages through Scrapy: `scrapy crawl replay -a path=PATH`.
 
 PATH is one saved page or a folder (read recursively). A page may have a sidecar
 `<name>.meta.json` recording where and when it was fetched: `{"url", "fetched_at",
@@ -6,31 +6,37 @@ PATH is one saved page or a folder (read recursively). A page may have a sidecar
 its fetch time is unknown (so a relative date such as `今天 16:25` is rejected, not guessed).
 `<name>.expected.json` files (golden outputs) are not pages and are skipped.
 
-Files are read by `SavedPageHandler` (this spider's `file://` handler), which opens each page
-and checks the opened file before reading it (`finews_spider.saved.read_saved`): a page
-that is no longer a regular file inside the folder, or larger than the parser's limit, is
-that page's rejection and its body is never stored.
+`start()` reads each page itself and hands its Draft (or rejection) to the item pipelines,
+as `finews batch` reads them: a local file needs none of the downloader's machinery. Each
+page is opened and the opened file checked before it is read (`finews_spider.saved.
+read_saved`): a page that is no longer a regular file inside the folder, or larger than the
+parser's limit, is that page's rejection and its body is never stored. A page read is
+counted as a request and announced as `response_received`, as a download would be (the
+store keeps it raw from there). `SavedPageHandler` is the same reading as a `file://`
+download handler, for spiders that request saved pages (the bare-engine benchmark).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import scrapy
 from scrapy import signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.asyncio import run_in_thread
-from twisted.python.failure import Failure
-from w3lib.url import file_uri_to_path, safe_url_string
+from w3lib.url import file_uri_to_path
 
 from finews_spider.exits import UsageFailure
-from finews_spider.ingest.pages import refusal
+from finews_spider.ingest.pages import refusal, unreadable
 from finews_spider.meta import ARTICLE, CONTEXT, FOLDER
-from finews_spider.model import Draft, PageContext, Rejection, saved_page_context
+from finews_spider.model import Draft, PageContext, Rejection, error_code, saved_page_context
 from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.saved import (
     SIDECAR_SUFFIXES,
@@ -44,6 +50,8 @@ from finews_spider.saved import (
 from finews_spider.spiders.base import ArticleSpider
 
 __all__ = ["SIDECAR_SUFFIXES", "ReplaySpider", "SavedPageHandler", "saved_pages", "sidecar"]
+
+logger = logging.getLogger(__name__)
 
 
 class SavedPageHandler(BaseDownloadHandler):
@@ -84,7 +92,9 @@ class ReplaySpider(ArticleSpider):
     name = "replay"
     store_pages = True
     refresh = True  # a replay re-reads every page it is given, stored or not
-    # Local files: no politeness delays, no robots.txt, as fast as the engine goes.
+    # Local files: no politeness delays, no robots.txt, as fast as the engine goes. The
+    # downloader settings serve requests for saved pages (`SavedPageHandler`; the bare-engine
+    # benchmark copies them): `start()` below reads its pages without requesting them.
     custom_settings = {
         "ROBOTSTXT_OBEY": False,
         "AUTOTHROTTLE_ENABLED": False,
@@ -101,8 +111,15 @@ class ReplaySpider(ArticleSpider):
         # Responses whose items wait for the store hold their parsed pages; Scrapy's 5 MB
         # default lets hundreds pile up, and 1 MB keeps the pipelines just as busy.
         "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 1_000_000,
-        "DOWNLOAD_HANDLERS": {"file": "finews_spider.spiders.replay.SavedPageHandler"},
+        # Saved pages only: the network handlers are not even loaded (their imports were
+        # a tenth of a replay's start-up).
+        "DOWNLOAD_HANDLERS": {
+            "file": "finews_spider.spiders.replay.SavedPageHandler",
+            **dict.fromkeys(("http", "https", "ftp", "s3", "data")),
+        },
     }
+    #: pages read ahead of the pipelines: enough to keep them busy while the store writes
+    max_in_flight = 64
 
     def __init__(self, path: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -117,59 +134,114 @@ class ReplaySpider(ArticleSpider):
                 f"replay: nothing to replay, {path} holds no saved pages; check -a path="
             )
         self.folder = folder_of(self.root)
-        # One bound method for every request: Scrapy checks each response's callback for a
-        # `return value` in a generator (it reads and parses the callback's source) and
-        # caches the answer by the callback object, weakly. A fresh `self.parse_saved` per
-        # request is a cache miss whenever the previous one is gone.
-        self._parse_saved = self.parse_saved
-        self._article_failed = self.article_failed
+        #: items handed to the pipelines and not yet out of them (`_item_done`)
+        self._in_flight = 0
+        self._waiting: asyncio.Future[None] | None = None
 
-    async def start(self) -> AsyncIterator[scrapy.Request | Rejection]:
-        engine = self.crawler.engine
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._item_done, signal=signal)
+        return spider
+
+    async def start(self) -> AsyncIterator[Draft | Rejection]:
+        """Each saved page read here and handed to the pipelines as its Draft (or
+        rejection): a local file needs none of the downloader's work (scheduling,
+        middlewares, handler threads), only the checks `read_saved` makes on it."""
+        stats = self.crawler.stats
+        assert stats is not None
+        folder = str(self.folder)
         for page in saved_pages(self.root):
-            # Lazily: while the engine cannot take more (the downloader or the scraper is
-            # full), wait until it asks the scheduler for a request; otherwise the engine
-            # keeps reading start() into the scheduler, every page of the folder at once.
-            if engine is not None and engine.needs_backout():
-                await self.crawler.signals.wait_for(signals.scheduler_empty)
+            if self._in_flight >= self.max_in_flight:
+                await self._room()
+            request = scrapy.Request(page.as_uri(), dont_filter=True)
+            url = request.url
             try:
                 meta = read_sidecar(page, self.folder)
             except Refused as refused:
                 # the page is not read without its context: a bad sidecar is its rejection
                 self.page_entered()
-                url = safe_url_string(page.as_uri())  # the request's URL, as in `finews batch`
-                yield refusal(url, refused)
+                yield self._out(refusal(url, refused))
                 continue
-            yield scrapy.Request(
-                page.as_uri(),
-                callback=self._parse_saved,
-                errback=self._article_failed,
-                cb_kwargs={"meta": meta},
-                # what `reparse` needs to read the stored page the same way again
-                # (a saved page without a recorded fetch time keeps `fetched_at: None`)
-                meta={ARTICLE: True, CONTEXT: saved_page_context(meta), FOLDER: str(self.folder)},
-                dont_filter=True,
-            )
+            # Reading a saved page is this run's request (the ledger's `requests`), and
+            # its body the response: counted, and kept raw, as the file:// download was.
+            stats.inc_value("downloader/request_count")
+            try:
+                body = read_saved(page, self.folder, MAX_PAGE_BYTES)
+            except Refused as refused:  # not read, never stored, as the parser would say
+                self.page_entered()
+                yield self._out(refusal(meta.get("url") or url, refused))
+                continue
+            except OSError as error:  # could not be read: read, and rejected
+                self.page_entered()
+                yield self._out(unreadable(url, error_code(error), error))
+                continue
+            self._received(page, request, body, meta, folder)
+            try:
+                context = PageContext.from_meta(meta)
+                result = self.read_page(
+                    meta.get("url") or url,
+                    body,
+                    list_record=context.list_record,
+                    fetched_at=context.fetched_at,
+                    content_type=context.content_type,
+                )
+            except Exception as error:
+                # As a failing callback: logged and counted, the page unbalances the
+                # ledger, and the replay goes on with the next page.
+                logger.exception("Spider error processing %s", url)
+                stats.inc_value("spider_exceptions/count")
+                stats.inc_value(f"spider_exceptions/{type(error).__name__}")
+                continue
+            yield self._out(result)
+        await self._drained()
 
-    def parse_saved(self, response: Response, meta: dict[str, Any]) -> Iterator[Draft | Rejection]:
-        context = PageContext.from_meta(meta)
-        yield self.read_article(
-            response,
-            url=meta.get("url") or response.url,
-            list_record=context.list_record,
-            fetched_at=context.fetched_at,
-            fetched_at_known=False,
-            content_type=context.content_type,
+    def _received(
+        self, page: Path, request: scrapy.Request, body: bytes, meta: dict[str, Any], folder: str
+    ) -> None:
+        """`response_received` for a page read, as the engine sends it for a download:
+        the store keeps the raw page and the crawl counts the response."""
+        request.meta.update({ARTICLE: True, CONTEXT: saved_page_context(meta), FOLDER: folder})
+        cls = response_class(str(page), body)
+        response = cls(url=request.url, body=body, request=request)
+        self.crawler.signals.send_catch_log(
+            signal=signals.response_received, response=response, request=request, spider=self
         )
 
-    def article_failed(self, failure: Failure) -> Iterator[Rejection]:
-        """A page `SavedPageHandler` refused is rejected with the handler's stage and reason
-        (`page_too_large` as the parser would say it); any other failure as every spider's."""
-        refused = failure.value
-        request = getattr(failure, "request", None)
-        if not isinstance(refused, Refused) or request is None:
-            yield from super().article_failed(failure)
-            return
-        self.page_entered()
-        url = request.cb_kwargs.get("meta", {}).get("url") or request.url
-        yield refusal(url, refused)
+    def _out(self, item: Draft | Rejection) -> Draft | Rejection:
+        self._in_flight += 1
+        return item
+
+    def _item_done(self, *args: Any, **kwargs: Any) -> None:
+        """One item out of the pipelines (scraped, dropped or failed)."""
+        self._in_flight -= 1
+        waiting = self._waiting
+        if waiting is not None and self._in_flight < self.max_in_flight:
+            self._waiting = None
+            if not waiting.done():
+                waiting.set_result(None)
+
+    async def _drained(self) -> None:
+        """Return once the last item is out of the pipelines: the engine looks for the end
+        of the run when start() returns, and after that only at its heartbeat (every 5 s),
+        as no response comes back to wake it."""
+        while self._in_flight > 0:
+            if self._waiting is None:
+                self._waiting = asyncio.get_running_loop().create_future()
+            await self._waiting
+        engine = self.crawler.engine
+        scraper = getattr(engine, "scraper", None)
+        # the scraper counts an item out just after it signals it (a step or two later)
+        for _ in range(100):
+            if scraper is None or scraper.slot is None or scraper.slot.is_idle():
+                return
+            await asyncio.sleep(0)
+
+    async def _room(self) -> None:
+        """Wait until the pipelines take another item: without this, every page of the
+        folder would be read and parsed ahead of a slow store, and held."""
+        while self._in_flight >= self.max_in_flight:
+            if self._waiting is None:
+                self._waiting = asyncio.get_running_loop().create_future()
+            await self._waiting
