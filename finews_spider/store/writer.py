@@ -1,7 +1,8 @@
 """ArticleWriter: articles, rejections and raw pages, buffered and written in bulk.
 
-Buffered writes are flushed by size, by age and at close. A batch is taken out of the
-buffer *before* anything is awaited: otherwise concurrent flushes lose items (storage notes).
+Buffered writes are flushed by size, by age (when no write is in flight) and at close. A
+batch is taken out of the buffer *before* anything is awaited: otherwise concurrent flushes
+lose items (storage notes).
 Batches are written one at a time, in order; at most `max_queued` wait their turn, then
 `add` waits too (the crawl slows down to the store's pace instead of piling writes up in
 memory). Network faults are retried with backoff; what still cannot be written goes to a
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bson import Binary
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure
 
@@ -239,6 +240,12 @@ class ArticleWriter:
     def _due(self) -> bool:
         if len(self._buf) >= self.batch_size:
             return True
+        return not self._tasks and self._aged()
+
+    def _aged(self) -> bool:
+        """The buffer is older than `flush_seconds`. It is flushed by age only when no write
+        is in flight: a store slower than the age would otherwise get ever smaller batches,
+        each costing it a round trip per kind (the buffer fills while it waits)."""
         age = 0.0 if self._oldest is None else time.monotonic() - self._oldest
         return self.flush_seconds > 0 and age >= self.flush_seconds
 
@@ -272,6 +279,8 @@ class ArticleWriter:
         written, self._written = self._written, None
         if written is not None and not written.done():
             written.set_result(None)
+        if not self._tasks and self._buf and not self._closing.is_set() and self._aged():
+            self._start_flush()  # the age flush held back while the store was busy
         if not task.cancelled() and task.exception() is not None:
             logger.error("store write failed", exc_info=task.exception())
 
@@ -520,7 +529,8 @@ class ArticleWriter:
     async def _write_pages(self, items: list[Pending]) -> None:
         latest = {p.doc["url"]: p for p in items}  # fetched twice in a batch: the later one
         stored = await self._find(PAGES, list(latest), {"sha256": 1})
-        ops: list[UpdateOne] = []
+        ops: list[InsertOne[Doc] | UpdateOne] = []
+        upserts: list[UpdateOne] = []  # each op as an upsert, for a page raced in
         kept: list[Pending] = []
         unchanged = 0
         for url, p in latest.items():
@@ -529,9 +539,9 @@ class ArticleWriter:
             seen = {"$min": {"first_seen_at": p.seen_at}, "$max": {"last_seen_at": p.seen_at}}
             if stored.get(url, {}).get("sha256") == digest:
                 # same body: never stored twice
-                ops.append(
-                    UpdateOne({"_id": url}, {"$set": {"context": p.doc.get("context")}, **seen})
-                )
+                op = UpdateOne({"_id": url}, {"$set": {"context": p.doc.get("context")}, **seen})
+                ops.append(op)
+                upserts.append(op)
                 unchanged += 1
             else:
                 packed = zlib.compress(body, 6)
@@ -546,9 +556,24 @@ class ArticleWriter:
                     "context": p.doc.get("context"),
                     "body_seen_at": p.seen_at,  # when this body was read
                 }
-                ops.append(UpdateOne({"_id": url}, {"$set": fields, **seen}, upsert=True))
+                upsert = UpdateOne({"_id": url}, {"$set": fields, **seen}, upsert=True)
+                # A page not stored yet is inserted: on SecantusDB one insert command is one
+                # transaction, an upsert one each.
+                ops.append(upsert if url in stored else _insert_page(url, fields, p.seen_at))
+                upserts.append(upsert)
             kept.append(p)
         _, errors = await self._bulk(PAGES, ops)
+        raced = [
+            int(e["index"])
+            for e in errors
+            if e.get("code") == _DUPLICATE_KEY and isinstance(ops[int(e["index"])], InsertOne)
+        ]
+        if raced:
+            # Inserted by another writer meanwhile: upserted as the page's newer body.
+            again = [upserts[i] for i in raced]
+            _, errors2 = await self._bulk(PAGES, again)
+            errors = [e for e in errors if int(e["index"]) not in raced]
+            errors += [{**e, "index": raced[int(e["index"])]} for e in errors2]
         failed = {int(e["index"]) for e in errors}
         if failed:
             self._dead_letter([kept[i] for i in sorted(failed)], _server_message(errors[0]))
@@ -670,6 +695,13 @@ def _archive_op(archive: Doc) -> UpdateOne:
     # Insert-once: a retried or concurrent archive of the same version changes nothing.
     fields = {k: v for k, v in archive.items() if k != "_id"}
     return UpdateOne({"_id": archive["_id"]}, {"$setOnInsert": fields}, upsert=True)
+
+
+def _insert_page(url: str, fields: Doc, seen_at: datetime) -> InsertOne[Doc]:
+    """The page document the upsert would make: `_id`, then its fields by name, as an
+    upsert orders them."""
+    doc = {**fields, "first_seen_at": seen_at, "last_seen_at": seen_at}
+    return InsertOne({"_id": url, **dict(sorted(doc.items()))})
 
 
 def _reject_op(p: Pending) -> UpdateOne:
