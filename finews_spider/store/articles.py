@@ -245,6 +245,13 @@ def _more_precise(new: Any, old: Any) -> bool:
     return old.second == 0 and new.second != 0 and new.replace(second=0) == old
 
 
+def pinned(value: Any) -> Doc:
+    """A guard's condition that a field still holds `value`: `$eq` said the other way round,
+    which SecantusDB's planner leaves to the `_id` lookup instead of looking for an index on
+    each guarded field first (a third of a guarded update's cost); the same match on MongoDB."""
+    return {"$not": {"$ne": value}}
+
+
 def new_document(item: Doc, seen_at: datetime) -> Doc:
     return {
         **item,
@@ -300,8 +307,8 @@ def plan_article(
     # The version (and content) this plan was made from; parser fields are last-writer-wins.
     guard: Doc = {
         "_id": {"$eq": stored["_id"]},
-        "version": {"$eq": version},
-        "content_hash": {"$eq": stored.get("content_hash")},
+        "version": pinned(version),
+        "content_hash": pinned(stored.get("content_hash")),
     }
     stored_last_seen = aware(stored.get("last_seen_at") or seen_at)
     last_seen = max(stored_last_seen, seen_at)
@@ -346,7 +353,7 @@ def plan_article(
         return Plan(item, "unchanged", None)
     if changes:
         # Guard the merged fields too: a concurrent merge must not be overwritten.
-        guard.update({name: {"$eq": stored.get(name)} for name in changes})
+        guard.update({name: pinned(stored.get(name)) for name in changes})
         touch["$set"] = {**changes, "updated_at": seen_at}
     after = _touched(stored, touch.get("$set", {}), url, last_seen)
     return Plan(
