@@ -12,6 +12,7 @@ dead-letter file, never nowhere.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import json
@@ -125,6 +126,9 @@ class ArticleWriter:
         self.dead_letters = DeadLetterFile(dead_letter_dir or resolve_config().dead_letter_dir)
         self.counts = WriteCounts()
         self._buf: list[Pending] = []
+        #: buffered items per kind: `batch_size` bounds each kind's bulk, so an article's raw
+        #: page riding along does not halve the articles a batch writes
+        self._kinds: collections.Counter[str] = collections.Counter()
         self._oldest: float | None = None
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -217,6 +221,7 @@ class ArticleWriter:
 
     def _start_flush(self) -> asyncio.Task[None]:
         batch, self._buf = self._buf, []  # swap first: adds during the write go to a new list
+        self._kinds = collections.Counter()
         self._oldest = None
         return self._spawn(self._write_in_turn(batch))
 
@@ -232,13 +237,14 @@ class ArticleWriter:
 
     def _append(self, pending: Pending) -> None:
         self._buf.append(pending)
+        self._kinds[pending.kind] += 1
         if self._oldest is None:
             self._oldest = time.monotonic()
         if self._ticker is None and self.flush_seconds > 0 and not self._closing.is_set():
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
 
     def _due(self) -> bool:
-        if len(self._buf) >= self.batch_size:
+        if max(self._kinds.values(), default=0) >= self.batch_size:
             return True
         return not self._tasks and self._aged()
 
@@ -293,23 +299,37 @@ class ArticleWriter:
             raise
 
     async def _write(self, batch: list[Pending]) -> None:
+        """One batch: the articles (then the rejects their refusals became), the rejects and
+        the raw pages at once, as the three touch different documents; the runs' records
+        after all of them (a run's record follows everything its run wrote)."""
         articles = [p for p in batch if p.kind == "article"]
         rejects = [p for p in batch if p.kind == "reject"]
         pages = [p for p in batch if p.kind == "page"]
         runs = [p for p in batch if p.kind == "run"]
-        for wave in _waves(articles):
-            rejects += await self._write_articles(wave)
-        for kind, items, write in (
-            ("rejects", rejects, self._write_rejects),
-            ("pages", pages, self._write_pages),
-            ("runs", runs, self._write_runs),
-        ):
-            if not items:
-                continue
-            try:
-                await write(items)
-            except Exception as exc:
-                self._dead_letter(items, f"{kind}: {type(exc).__name__}: {exc}")
+
+        async def articles_then_refusals() -> None:
+            refusals: list[Pending] = []
+            for wave in _waves(articles):
+                refusals += await self._write_articles(wave)
+            await self._write_kind("rejects", refusals, self._write_rejects)
+
+        await asyncio.gather(
+            articles_then_refusals(),
+            self._write_kind("rejects", rejects, self._write_rejects),
+            self._write_kind("pages", pages, self._write_pages),
+        )
+        await self._write_kind("runs", runs, self._write_runs)
+
+    async def _write_kind(
+        self, kind: str, items: list[Pending], write: Callable[[list[Pending]], Awaitable[None]]
+    ) -> None:
+        """Write one kind's items; whatever the store does not take is dead-lettered."""
+        if not items:
+            return
+        try:
+            await write(items)
+        except Exception as exc:
+            self._dead_letter(items, f"{kind}: {type(exc).__name__}: {exc}")
 
     # -- articles ---------------------------------------------------------------------
 
