@@ -11,6 +11,7 @@ Every update is guarded by the stored state it was planned from (optimistic conc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -98,18 +99,20 @@ def check_keys(value: Any, path: str = "") -> None:
                 check_keys(sub, f"{path}/{i}")
 
 
-def prepare(item: Doc) -> Doc:
-    """A copy of an article item fit for planning: store fields dropped, keys checked."""
+def prepare(item: Doc, terms: list[str] | None = None) -> Doc:
+    """A copy of an article item fit for planning: store fields dropped, keys checked.
+    `terms`: the item's `article_terms`, when the caller computed them already (batch
+    workers do, so the parent that writes does not)."""
     doc = {k: v for k, v in item.items() if k not in store_fields()}
     for name in KEY_FIELDS:
         if not isinstance(doc.get(name), str) or not doc[name]:
             raise UnsafeDocument(f"{name} must be a non-empty string, got {doc.get(name)!r}")
     check_keys(doc)
-    doc["search_terms"] = article_terms(doc)
+    doc["search_terms"] = article_terms(doc) if terms is None else terms
     return doc
 
 
-def article_terms(doc: Doc) -> list[str]:
+def article_terms(doc: Mapping[str, Any]) -> list[str]:
     """The `search_terms` of a document: computed here only, so every write path (crawl,
     replay, reparse, batch, resend) stores the terms of exactly the text it stores."""
     title, body = doc.get("title"), doc.get("body_text")

@@ -147,11 +147,14 @@ class ArticleWriter:
 
     # -- adding -----------------------------------------------------------------------
 
-    async def add(self, item: Doc, *, seen_at: datetime | None = None) -> None:
-        """Buffer one article document (the item itself is not modified)."""
+    async def add(
+        self, item: Doc, *, seen_at: datetime | None = None, terms: list[str] | None = None
+    ) -> None:
+        """Buffer one article document (the item itself is not modified). `terms`: its
+        `article_terms`, when computed already (see `prepare`)."""
         seen_at = seen_at or utcnow()
         try:
-            doc = prepare(item)
+            doc = prepare(item, terms)
         except UnsafeDocument as exc:
             refusal = self._refuse(Pending("article", dict(item), seen_at), f"not written: {exc}")
             self._append(refusal)
