@@ -260,7 +260,9 @@ class ArticleWriter:
 
     async def _flush_if_due(self) -> None:
         if self._due():
-            await self.flush()
+            # In the background, as a raw page's flush: the caller goes on reading while the
+            # batch is written, and waits below only once `max_queued` batches are waiting.
+            self._start_flush()
         while len(self._tasks) > self.max_queued:
             # The store is behind: wait for a batch to be written instead of queueing more,
             # on one future all waiters share (asyncio.wait over the queued tasks costs each
@@ -617,7 +619,9 @@ class ArticleWriter:
         self, name: str, ids: Sequence[str], projection: Doc | None = None
     ) -> dict[str, Doc]:
         async def run() -> dict[str, Doc]:
-            cursor = self.db[name].find({"_id": {"$in": list(ids)}}, projection)
+            # all in the first reply: a batch's ids are bounded, a getMore is a round trip
+            query = {"_id": {"$in": list(ids)}}
+            cursor = self.db[name].find(query, projection, batch_size=max(len(ids), 1))
             return {doc["_id"]: doc async for doc in cursor}
 
         return await self._retrying(run)
