@@ -1,12 +1,12 @@
 """ArticleWriter: articles, rejections and raw pages, buffered and written in bulk.
 
-Buffered writes are flushed by size, by age (when no write is in flight) and at close. A
-batch is taken out of the buffer *before* anything is awaited: otherwise concurrent flushes
-lose items (storage notes).
-Batches are written one at a time, in order; at most `max_queued` wait their turn, then
-`add` waits too (the crawl slows down to the store's pace instead of piling writes up in
-memory). Network faults are retried with backoff; what still cannot be written goes to a
-dead-letter file, never nowhere.
+Buffered writes are flushed in the background by size (`batch_size` writes of one kind), by
+age (when no write is in flight) and at close. A batch is taken out of the buffer *before*
+anything is awaited: otherwise concurrent flushes lose items (storage notes).
+Batches are written one at a time, in order (within one, its articles, rejects and pages at
+once); at most `max_queued` wait their turn, then `add` waits too (the crawl slows down to
+the store's pace instead of piling writes up in memory). Network faults are retried with
+backoff; what still cannot be written goes to a dead-letter file, never nowhere.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class ArticleWriter:
         dead_letter_dir: Path | None = None,
         replay: bool = False,
         conflict_rounds: int = 5,
-        max_queued: int = 4,
+        max_queued: int = 2,
     ) -> None:
         """`flush_seconds` <= 0: no age-based flush. `replay`: items come from dead letters.
         `max_queued`: batches taken out of the buffer and not yet written, beyond which
