@@ -619,9 +619,10 @@ class ArticleWriter:
         self, name: str, ids: Sequence[str], projection: Doc | None = None
     ) -> dict[str, Doc]:
         async def run() -> dict[str, Doc]:
-            # all in the first reply: a batch's ids are bounded, a getMore is a round trip
+            # all in the first reply (one more than can match: a full batch leaves the cursor
+            # open, and its getMore is one more round trip)
             query = {"_id": {"$in": list(ids)}}
-            cursor = self.db[name].find(query, projection, batch_size=max(len(ids), 1))
+            cursor = self.db[name].find(query, projection, batch_size=len(ids) + 1)
             return {doc["_id"]: doc async for doc in cursor}
 
         return await self._retrying(run)
