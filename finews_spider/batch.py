@@ -52,6 +52,7 @@ from finews_spider.model import (
     error_code,
     saved_page_context,
 )
+from finews_spider.normalize.terms import search_terms
 from finews_spider.parsing import MAX_PAGE_BYTES
 from finews_spider.saved import Refused, folder_of, read_saved, read_sidecar, saved_pages
 
@@ -82,6 +83,8 @@ class Outcome:
     #: context its parse needs)
     page: tuple[str, bytes, str | None, dict[str, Any]] | None = None
     error: str | None = None
+    #: an article's search terms, computed here so the parent, which writes, does not
+    terms: list[str] | None = None
 
 
 def saved_job(path: Path, folder: Path | None = None) -> Job:
@@ -101,7 +104,17 @@ def saved_job(path: Path, folder: Path | None = None) -> Job:
 def process_chunk(jobs: list[Job], names: Mapping[str, Any] | None = None) -> list[Outcome]:
     """Worker side: run the core over a chunk of pages. Never raises for one page.
     `names`: the name table for stored pages (as `ReparseSpider`)."""
-    return [_process_job(job, names) for job in jobs]
+    outcomes = [_process_job(job, names) for job in jobs]
+    for outcome in outcomes:
+        if isinstance(outcome.result, Article):
+            outcome.terms = article_terms(outcome.result)
+    return outcomes
+
+
+def article_terms(article: Article) -> list[str]:
+    """`store.articles.article_terms` of the article's document, without importing the store
+    (and pymongo) into the workers."""
+    return search_terms(article.title, article.body_text)
 
 
 def _process_job(job: Job, names: Mapping[str, Any] | None) -> Outcome:
@@ -260,7 +273,11 @@ async def _run(config: StoreConfig, options: BatchOptions) -> RunResult:
             async for outcomes in _map_chunks(pool, jobs, options.chunk_size, in_flight, names):
                 for outcome in outcomes:
                     await run.take(
-                        outcome.url, outcome.result, page=outcome.page, error=outcome.error
+                        outcome.url,
+                        outcome.result,
+                        page=outcome.page,
+                        error=outcome.error,
+                        terms=outcome.terms,
                     )
                 progress(len(outcomes))
     except asyncio.CancelledError:

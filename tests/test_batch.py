@@ -451,3 +451,21 @@ def test_libyaml_front_matter_reads_as_pyyaml_does(text: str) -> None:
     """The libyaml fast path gives PyYAML's result (or steps aside) on mutations of the
     saved posts' front matter."""
     assert _read_front_matter(text, True) == _read_front_matter(text, False)
+
+
+def test_workers_compute_the_search_terms_the_store_would() -> None:
+    """The parent writes the terms its workers computed: they must be `article_terms`'s."""
+    from finews_spider.batch import process_chunk, saved_job
+    from finews_spider.model import Article
+    from finews_spider.store.articles import article_terms, prepare
+
+    pages = [page for folder in NORMAL for page in saved_pages(folder)]
+    outcomes = process_chunk([saved_job(page) for page in pages])
+    articles = [o for o in outcomes if isinstance(o.result, Article)]
+    assert len(articles) >= 13
+    for outcome in articles:
+        assert outcome.result is not None and outcome.terms
+        doc = outcome.result.document()  # type: ignore[union-attr]
+        assert outcome.terms == article_terms(doc)
+        assert prepare(doc, outcome.terms) == prepare(doc)
+    assert all(o.terms is None for o in outcomes if not isinstance(o.result, Article))

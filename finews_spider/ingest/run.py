@@ -58,9 +58,11 @@ class Ingestion:
         *,
         page: RawPage | None = None,
         error: str | None = None,
+        terms: list[str] | None = None,
     ) -> None:
         """One page that entered the run, with what the core made of it: an article, a
-        Rejection, or None when the core failed on it (`error`)."""
+        Rejection, or None when the core failed on it (`error`). `terms`: the article's
+        search terms, when computed already (`Sink.put`)."""
         if page is not None:
             self.sink.add_page(*page)
         self.ledger.page_read()
@@ -74,7 +76,7 @@ class Ingestion:
                 "rejected %s [%s/%s]: %s", result.url, result.stage, result.reason, result.detail
             )
         self.ledger.account(result)
-        await self.sink.put(result)
+        await self.sink.put(result, terms=terms)
 
     def stats(self) -> dict[str, Any]:
         """The run's stats under a crawl's keys: the ledger, the writer's counts, the store."""

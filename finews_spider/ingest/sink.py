@@ -117,12 +117,13 @@ class Sink:
         """The store's address with any credentials removed (for logs and stats)."""
         return redact(self.store.uri) if self.store is not None else ""
 
-    async def put(self, result: Any) -> None:
-        """An article or a rejection to the store."""
+    async def put(self, result: Any, *, terms: list[str] | None = None) -> None:
+        """An article or a rejection to the store. `terms`: the article's search terms, when
+        computed already (`store.articles.prepare`)."""
         if isinstance(result, Rejection):
             await self.writer.add_rejection(result)
         else:
-            await self.writer.add(document(result))
+            await self.writer.add(document(result), terms=terms)
 
     def add_page(
         self,

@@ -11,6 +11,7 @@ Every update is guarded by the stored state it was planned from (optimistic conc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -98,18 +99,20 @@ def check_keys(value: Any, path: str = "") -> None:
                 check_keys(sub, f"{path}/{i}")
 
 
-def prepare(item: Doc) -> Doc:
-    """A copy of an article item fit for planning: store fields dropped, keys checked."""
+def prepare(item: Doc, terms: list[str] | None = None) -> Doc:
+    """A copy of an article item fit for planning: store fields dropped, keys checked.
+    `terms`: the item's `article_terms`, when the caller computed them already (batch
+    workers do, so the parent that writes does not)."""
     doc = {k: v for k, v in item.items() if k not in store_fields()}
     for name in KEY_FIELDS:
         if not isinstance(doc.get(name), str) or not doc[name]:
             raise UnsafeDocument(f"{name} must be a non-empty string, got {doc.get(name)!r}")
     check_keys(doc)
-    doc["search_terms"] = article_terms(doc)
+    doc["search_terms"] = article_terms(doc) if terms is None else terms
     return doc
 
 
-def article_terms(doc: Doc) -> list[str]:
+def article_terms(doc: Mapping[str, Any]) -> list[str]:
     """The `search_terms` of a document: computed here only, so every write path (crawl,
     replay, reparse, batch, resend) stores the terms of exactly the text it stores."""
     title, body = doc.get("title"), doc.get("body_text")
@@ -245,6 +248,13 @@ def _more_precise(new: Any, old: Any) -> bool:
     return old.second == 0 and new.second != 0 and new.replace(second=0) == old
 
 
+def pinned(value: Any) -> Doc:
+    """A guard's condition that a field still holds `value`: `$eq` said the other way round,
+    which SecantusDB's planner leaves to the `_id` lookup instead of looking for an index on
+    each guarded field first (a third of a guarded update's cost); the same match on MongoDB."""
+    return {"$not": {"$ne": value}}
+
+
 def new_document(item: Doc, seen_at: datetime) -> Doc:
     return {
         **item,
@@ -300,8 +310,8 @@ def plan_article(
     # The version (and content) this plan was made from; parser fields are last-writer-wins.
     guard: Doc = {
         "_id": {"$eq": stored["_id"]},
-        "version": {"$eq": version},
-        "content_hash": {"$eq": stored.get("content_hash")},
+        "version": pinned(version),
+        "content_hash": pinned(stored.get("content_hash")),
     }
     stored_last_seen = aware(stored.get("last_seen_at") or seen_at)
     last_seen = max(stored_last_seen, seen_at)
@@ -346,7 +356,7 @@ def plan_article(
         return Plan(item, "unchanged", None)
     if changes:
         # Guard the merged fields too: a concurrent merge must not be overwritten.
-        guard.update({name: {"$eq": stored.get(name)} for name in changes})
+        guard.update({name: pinned(stored.get(name)) for name in changes})
         touch["$set"] = {**changes, "updated_at": seen_at}
     after = _touched(stored, touch.get("$set", {}), url, last_seen)
     return Plan(

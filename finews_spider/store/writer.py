@@ -1,16 +1,18 @@
 """ArticleWriter: articles, rejections and raw pages, buffered and written in bulk.
 
-Buffered writes are flushed by size, by age and at close. A batch is taken out of the
-buffer *before* anything is awaited: otherwise concurrent flushes lose items (storage notes).
-Batches are written one at a time, in order; at most `max_queued` wait their turn, then
-`add` waits too (the crawl slows down to the store's pace instead of piling writes up in
-memory). Network faults are retried with backoff; what still cannot be written goes to a
-dead-letter file, never nowhere.
+Buffered writes are flushed in the background by size (`batch_size` writes of one kind), by
+age (when no write is in flight) and at close. A batch is taken out of the buffer *before*
+anything is awaited: otherwise concurrent flushes lose items (storage notes).
+Batches are written one at a time, in order (within one, its articles, rejects and pages at
+once); at most `max_queued` wait their turn, then `add` waits too (the crawl slows down to
+the store's pace instead of piling writes up in memory). Network faults are retried with
+backoff; what still cannot be written goes to a dead-letter file, never nowhere.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import json
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bson import Binary
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure
 
@@ -109,7 +111,7 @@ class ArticleWriter:
         dead_letter_dir: Path | None = None,
         replay: bool = False,
         conflict_rounds: int = 5,
-        max_queued: int = 4,
+        max_queued: int = 2,
     ) -> None:
         """`flush_seconds` <= 0: no age-based flush. `replay`: items come from dead letters.
         `max_queued`: batches taken out of the buffer and not yet written, beyond which
@@ -124,6 +126,9 @@ class ArticleWriter:
         self.dead_letters = DeadLetterFile(dead_letter_dir or resolve_config().dead_letter_dir)
         self.counts = WriteCounts()
         self._buf: list[Pending] = []
+        #: buffered items per kind: `batch_size` bounds each kind's bulk, so an article's raw
+        #: page riding along does not halve the articles a batch writes
+        self._kinds: collections.Counter[str] = collections.Counter()
         self._oldest: float | None = None
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -142,11 +147,14 @@ class ArticleWriter:
 
     # -- adding -----------------------------------------------------------------------
 
-    async def add(self, item: Doc, *, seen_at: datetime | None = None) -> None:
-        """Buffer one article document (the item itself is not modified)."""
+    async def add(
+        self, item: Doc, *, seen_at: datetime | None = None, terms: list[str] | None = None
+    ) -> None:
+        """Buffer one article document (the item itself is not modified). `terms`: its
+        `article_terms`, when computed already (see `prepare`)."""
         seen_at = seen_at or utcnow()
         try:
-            doc = prepare(item)
+            doc = prepare(item, terms)
         except UnsafeDocument as exc:
             refusal = self._refuse(Pending("article", dict(item), seen_at), f"not written: {exc}")
             self._append(refusal)
@@ -216,6 +224,7 @@ class ArticleWriter:
 
     def _start_flush(self) -> asyncio.Task[None]:
         batch, self._buf = self._buf, []  # swap first: adds during the write go to a new list
+        self._kinds = collections.Counter()
         self._oldest = None
         return self._spawn(self._write_in_turn(batch))
 
@@ -231,20 +240,29 @@ class ArticleWriter:
 
     def _append(self, pending: Pending) -> None:
         self._buf.append(pending)
+        self._kinds[pending.kind] += 1
         if self._oldest is None:
             self._oldest = time.monotonic()
         if self._ticker is None and self.flush_seconds > 0 and not self._closing.is_set():
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
 
     def _due(self) -> bool:
-        if len(self._buf) >= self.batch_size:
+        if max(self._kinds.values(), default=0) >= self.batch_size:
             return True
+        return not self._tasks and self._aged()
+
+    def _aged(self) -> bool:
+        """The buffer is older than `flush_seconds`. It is flushed by age only when no write
+        is in flight: a store slower than the age would otherwise get ever smaller batches,
+        each costing it a round trip per kind (the buffer fills while it waits)."""
         age = 0.0 if self._oldest is None else time.monotonic() - self._oldest
         return self.flush_seconds > 0 and age >= self.flush_seconds
 
     async def _flush_if_due(self) -> None:
         if self._due():
-            await self.flush()
+            # In the background, as a raw page's flush: the caller goes on reading while the
+            # batch is written, and waits below only once `max_queued` batches are waiting.
+            self._start_flush()
         while len(self._tasks) > self.max_queued:
             # The store is behind: wait for a batch to be written instead of queueing more,
             # on one future all waiters share (asyncio.wait over the queued tasks costs each
@@ -272,6 +290,8 @@ class ArticleWriter:
         written, self._written = self._written, None
         if written is not None and not written.done():
             written.set_result(None)
+        if not self._tasks and self._buf and not self._closing.is_set() and self._aged():
+            self._start_flush()  # the age flush held back while the store was busy
         if not task.cancelled() and task.exception() is not None:
             logger.error("store write failed", exc_info=task.exception())
 
@@ -284,23 +304,37 @@ class ArticleWriter:
             raise
 
     async def _write(self, batch: list[Pending]) -> None:
+        """One batch: the articles (then the rejects their refusals became), the rejects and
+        the raw pages at once, as the three touch different documents; the runs' records
+        after all of them (a run's record follows everything its run wrote)."""
         articles = [p for p in batch if p.kind == "article"]
         rejects = [p for p in batch if p.kind == "reject"]
         pages = [p for p in batch if p.kind == "page"]
         runs = [p for p in batch if p.kind == "run"]
-        for wave in _waves(articles):
-            rejects += await self._write_articles(wave)
-        for kind, items, write in (
-            ("rejects", rejects, self._write_rejects),
-            ("pages", pages, self._write_pages),
-            ("runs", runs, self._write_runs),
-        ):
-            if not items:
-                continue
-            try:
-                await write(items)
-            except Exception as exc:
-                self._dead_letter(items, f"{kind}: {type(exc).__name__}: {exc}")
+
+        async def articles_then_refusals() -> None:
+            refusals: list[Pending] = []
+            for wave in _waves(articles):
+                refusals += await self._write_articles(wave)
+            await self._write_kind("rejects", refusals, self._write_rejects)
+
+        await asyncio.gather(
+            articles_then_refusals(),
+            self._write_kind("rejects", rejects, self._write_rejects),
+            self._write_kind("pages", pages, self._write_pages),
+        )
+        await self._write_kind("runs", runs, self._write_runs)
+
+    async def _write_kind(
+        self, kind: str, items: list[Pending], write: Callable[[list[Pending]], Awaitable[None]]
+    ) -> None:
+        """Write one kind's items; whatever the store does not take is dead-lettered."""
+        if not items:
+            return
+        try:
+            await write(items)
+        except Exception as exc:
+            self._dead_letter(items, f"{kind}: {type(exc).__name__}: {exc}")
 
     # -- articles ---------------------------------------------------------------------
 
@@ -520,7 +554,8 @@ class ArticleWriter:
     async def _write_pages(self, items: list[Pending]) -> None:
         latest = {p.doc["url"]: p for p in items}  # fetched twice in a batch: the later one
         stored = await self._find(PAGES, list(latest), {"sha256": 1})
-        ops: list[UpdateOne] = []
+        ops: list[InsertOne[Doc] | UpdateOne] = []
+        upserts: list[UpdateOne] = []  # each op as an upsert, for a page raced in
         kept: list[Pending] = []
         unchanged = 0
         for url, p in latest.items():
@@ -529,9 +564,9 @@ class ArticleWriter:
             seen = {"$min": {"first_seen_at": p.seen_at}, "$max": {"last_seen_at": p.seen_at}}
             if stored.get(url, {}).get("sha256") == digest:
                 # same body: never stored twice
-                ops.append(
-                    UpdateOne({"_id": url}, {"$set": {"context": p.doc.get("context")}, **seen})
-                )
+                op = UpdateOne({"_id": url}, {"$set": {"context": p.doc.get("context")}, **seen})
+                ops.append(op)
+                upserts.append(op)
                 unchanged += 1
             else:
                 packed = zlib.compress(body, 6)
@@ -546,9 +581,24 @@ class ArticleWriter:
                     "context": p.doc.get("context"),
                     "body_seen_at": p.seen_at,  # when this body was read
                 }
-                ops.append(UpdateOne({"_id": url}, {"$set": fields, **seen}, upsert=True))
+                upsert = UpdateOne({"_id": url}, {"$set": fields, **seen}, upsert=True)
+                # A page not stored yet is inserted: on SecantusDB one insert command is one
+                # transaction, an upsert one each.
+                ops.append(upsert if url in stored else _insert_page(url, fields, p.seen_at))
+                upserts.append(upsert)
             kept.append(p)
         _, errors = await self._bulk(PAGES, ops)
+        raced = [
+            int(e["index"])
+            for e in errors
+            if e.get("code") == _DUPLICATE_KEY and isinstance(ops[int(e["index"])], InsertOne)
+        ]
+        if raced:
+            # Inserted by another writer meanwhile: upserted as the page's newer body.
+            again = [upserts[i] for i in raced]
+            _, errors2 = await self._bulk(PAGES, again)
+            errors = [e for e in errors if int(e["index"]) not in raced]
+            errors += [{**e, "index": raced[int(e["index"])]} for e in errors2]
         failed = {int(e["index"]) for e in errors}
         if failed:
             self._dead_letter([kept[i] for i in sorted(failed)], _server_message(errors[0]))
@@ -569,7 +619,10 @@ class ArticleWriter:
         self, name: str, ids: Sequence[str], projection: Doc | None = None
     ) -> dict[str, Doc]:
         async def run() -> dict[str, Doc]:
-            cursor = self.db[name].find({"_id": {"$in": list(ids)}}, projection)
+            # all in the first reply (one more than can match: a full batch leaves the cursor
+            # open, and its getMore is one more round trip)
+            query = {"_id": {"$in": list(ids)}}
+            cursor = self.db[name].find(query, projection, batch_size=len(ids) + 1)
             return {doc["_id"]: doc async for doc in cursor}
 
         return await self._retrying(run)
@@ -670,6 +723,13 @@ def _archive_op(archive: Doc) -> UpdateOne:
     # Insert-once: a retried or concurrent archive of the same version changes nothing.
     fields = {k: v for k, v in archive.items() if k != "_id"}
     return UpdateOne({"_id": archive["_id"]}, {"$setOnInsert": fields}, upsert=True)
+
+
+def _insert_page(url: str, fields: Doc, seen_at: datetime) -> InsertOne[Doc]:
+    """The page document the upsert would make: `_id`, then its fields by name, as an
+    upsert orders them."""
+    doc = {**fields, "first_seen_at": seen_at, "last_seen_at": seen_at}
+    return InsertOne({"_id": url, **dict(sorted(doc.items()))})
 
 
 def _reject_op(p: Pending) -> UpdateOne:
