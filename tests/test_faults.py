@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 from sites import LoopbackSite
+from sites.server import MAX_DELAY
 
 from finews_spider.store.embedded import EmbeddedServer
 
@@ -271,9 +272,9 @@ def test_sigkill_mid_crawl_then_resume_from_jobdir(
 def test_store_down_at_the_end_dead_letters_the_runs_record_then_resend(
     loopback_site: LoopbackSite, own_server: EmbeddedServer, tmp_path: Path
 ) -> None:
-    # Every post is stored at once; the feed keeps the crawl open while the store goes down,
-    # so only the run's ledger record is left to write when the crawl closes.
-    loopback_site.fail("/feed.xml", delay=4.0)
+    # Every post is stored at once; the feed keeps the crawl open until the store is down
+    # (however slow the machine), so only the run's ledger record is left to write.
+    loopback_site.fail("/feed.xml", delay=MAX_DELAY)
     home = tmp_path / "home"
     crawl = _crawl_process(
         loopback_site,
@@ -285,6 +286,7 @@ def test_store_down_at_the_end_dead_letters_the_runs_record_then_resend(
     )
     _wait_for_articles(own_server.uri, "faults", len(expected_ids(loopback_site)))
     own_server.stop()
+    loopback_site.release("/feed.xml")
     _, err = crawl.communicate(timeout=180)
     assert crawl.returncode != 0, err[-3000:]  # the run's record is not in the store
     assert "could not record the run's ledger in `runs`: dead-lettered to" in err

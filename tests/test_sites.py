@@ -503,6 +503,17 @@ def test_fail_with_delay(sample_site: LoopbackSite) -> None:
     assert sample_site.hits("/feed.xml") == [("GET", "/feed.xml", 200)]  # logged on arrival
 
 
+def test_release_answers_a_delayed_request_at_once(sample_site: LoopbackSite) -> None:
+    sample_site.fail("/feed.xml", delay=20)
+    threading.Timer(0.3, sample_site.release, args=("/feed.xml",)).start()
+    started = time.monotonic()
+    assert _get(sample_site.url("/feed.xml"), timeout=10)[0] == 200
+    assert 0.3 <= time.monotonic() - started < 5
+    started = time.monotonic()
+    assert _get(sample_site.url("/feed.xml"))[0] == 200  # the fault is gone
+    assert time.monotonic() - started < 5
+
+
 def test_fail_with_truncated_body(sample_site: LoopbackSite) -> None:
     sample_site.fail("/index.html", truncate=True)
     response = _raw_get(sample_site, "/index.html")

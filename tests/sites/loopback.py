@@ -215,6 +215,9 @@ class LoopbackSite:
         times=…)``"""
         self.server.fail(path, **fault)
 
+    def release(self, path: str) -> None:
+        self.server.release(path)
+
     def clear_faults(self, path: str | None = None) -> None:
         self.server.clear_faults(path)
 

@@ -5,7 +5,8 @@
 
 - ``status=N`` (with ``retry_after=`` for 429/503): answer N instead of the page;
 - ``status=3xx, location=URL``: a redirect to URL (anywhere: another port, another host);
-- ``delay=S``: wait S seconds before answering (bounded by `MAX_DELAY`; a stop cuts it short);
+- ``delay=S``: wait S seconds before answering (bounded by `MAX_DELAY`; a stop cuts it short,
+  and `release(path)` answers the requests waiting and ends the fault);
 - ``truncate=True``: announce the full Content-Length, send half the body, close;
 - ``reset=True``: send the headers and half the body, then reset the connection (RST);
 - ``times=N``: the fault applies to the next N requests only (default: every request).
@@ -23,6 +24,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -65,6 +67,8 @@ class Fault:
     location: str | None = None
     body: bytes | None = None
     times: int | None = None  # requests left; None = every request
+    #: set by `release()`: a delayed request answers at once
+    released: threading.Event = field(default_factory=threading.Event)
 
 
 def _error_page(status: int) -> bytes:
@@ -119,11 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
                 response = Response(500, _error_page(500))
         # logged on arrival, so a request the client gave up on (a delay) is in the log too
         loopback._log(Hit(self.command, self.path, response.status))
-        if (
-            fault is not None
-            and fault.delay > 0
-            and loopback._stopping.wait(min(fault.delay, MAX_DELAY))
-        ):
+        if fault is not None and fault.delay > 0 and loopback._wait_out(fault):
             self.close_connection = True  # stopped while delaying: answer nothing
             return
         try:
@@ -301,6 +301,22 @@ class LoopbackServer:
         )
         with self._lock:
             self._faults[_fault_key(path)] = fault
+
+    def release(self, path: str) -> None:
+        """Answer the requests `path`'s delay holds now, and the next ones without a fault:
+        a test holds a request open until the moment it has set up, however slow the run."""
+        with self._lock:
+            fault = self._faults.pop(_fault_key(path), None)
+        if fault is not None:
+            fault.released.set()
+
+    def _wait_out(self, fault: Fault) -> bool:
+        """Wait out `fault`'s delay; True when the server stopped meanwhile."""
+        end = time.monotonic() + min(fault.delay, MAX_DELAY)
+        while (left := end - time.monotonic()) > 0 and not fault.released.is_set():
+            if self._stopping.wait(min(left, 0.05)):
+                return True
+        return False
 
     def clear_faults(self, path: str | None = None) -> None:
         with self._lock:
