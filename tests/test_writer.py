@@ -4,13 +4,13 @@ when one kind's write fails while the others go on."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo import AsyncMongoClient, monitoring
 from test_store import database, dump, run
 
 from finews_spider.model import Rejection
@@ -23,32 +23,58 @@ Doc = dict[str, Any]
 MakeArticle = Callable[..., Doc]
 
 
-class _Recorded:
-    """Bulk writes wait for the gate, then record how many ops they carried; finds find
-    nothing."""
+class _Writes(monitoring.CommandListener):
+    """The sizes of the `rejects` updates the server acknowledged, in order."""
 
-    def __init__(self, gate: asyncio.Event, sizes: list[int]) -> None:
-        self.gate = gate
-        self.sizes = sizes
+    def __init__(self) -> None:
+        self.asked: dict[int, int] = {}
+        self.sizes: list[int] = []
 
-    def find(self, *args: Any, **kwargs: Any) -> Any:
-        class Empty:
-            def __aiter__(self) -> Empty:
-                return self
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "update" and event.command.get("update") == "rejects":
+            self.asked[event.request_id] = len(event.command.get("updates", []))
 
-            async def __anext__(self) -> Doc:
-                raise StopAsyncIteration
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if event.request_id in self.asked:
+            self.sizes.append(self.asked.pop(event.request_id))
 
-        return Empty()
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
 
-    async def bulk_write(self, ops: list[Any], ordered: bool = False) -> Any:
-        await self.gate.wait()
-        self.sizes.append(len(ops))
 
-        class Result:
-            matched_count = 0
+@asynccontextmanager
+async def slow_store(tmp_path: Path, block_ms: int) -> AsyncIterator[tuple[Any, _Writes]]:
+    """A store whose first `rejects` write takes `block_ms` (a fail point of an in-process
+    embedded server, which takes test commands), and what it acknowledged."""
+    from secantus.server import SecantusDBServer
 
-        return Result()
+    server = SecantusDBServer(port=0, storage_path=str(tmp_path / "db"))
+    server.start()
+    appname = "finews-slow-store-test"
+    writes = _Writes()
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(
+        f"mongodb://127.0.0.1:{server.port}/", appname=appname, event_listeners=[writes]
+    )
+    try:
+        await client.admin.command(
+            "configureFailPoint",
+            "failCommand",
+            mode={"times": 1},
+            data={
+                "failCommands": ["update"],
+                "blockConnection": True,
+                "blockTimeMS": block_ms,
+                "appName": appname,
+            },
+        )
+        yield client["finews_slow"], writes
+    finally:
+        await client.close()
+        server.stop()
+
+
+def _rejection(n: int) -> Rejection:
+    return Rejection(f"https://x.test/{n}", "dates", "no_date", "")
 
 
 def test_a_slow_store_gets_full_batches_not_ever_smaller_ones(tmp_path: Path) -> None:
@@ -56,70 +82,44 @@ def test_a_slow_store_gets_full_batches_not_ever_smaller_ones(tmp_path: Path) ->
     full batches, not as one small batch per flush interval."""
 
     async def scenario() -> None:
-        gate = asyncio.Event()
-        sizes: list[int] = []
-        db: Any = {"rejects": _Recorded(gate, sizes)}
-        writer = ArticleWriter(
-            db, batch_size=50, flush_seconds=0.05, max_queued=10, dead_letter_dir=tmp_path
-        )
-        for n in range(5):
-            await writer.add_rejection(Rejection(f"https://x.test/{n}", "dates", "no_date", ""))
-        await asyncio.sleep(0.2)  # aged: flushed, and its write waits for the gate
-        assert len(writer._tasks) == 1
-        for n in range(5, 105):
-            await writer.add_rejection(Rejection(f"https://x.test/{n}", "dates", "no_date", ""))
-            await asyncio.sleep(0.002)  # 0.2 s: four flush intervals pass meanwhile
-        assert len(writer._tasks) == 3  # the first, then two full batches; nothing by age
-        gate.set()
-        await writer.close()
-        assert sizes == [5, 50, 50]
-        assert writer.counts.rejects == 105
+        async with slow_store(tmp_path, block_ms=4000) as (db, writes):
+            writer = ArticleWriter(
+                db, batch_size=50, flush_seconds=0.05, max_queued=10, dead_letter_dir=tmp_path
+            )
+            for n in range(5):
+                await writer.add_rejection(_rejection(n))
+            await asyncio.sleep(0.2)  # aged: flushed, and the server holds its write
+            assert len(writer._tasks) == 1
+            for n in range(5, 105):
+                await writer.add_rejection(_rejection(n))
+                await asyncio.sleep(0.002)  # 0.2 s: four flush intervals pass meanwhile
+            assert len(writer._tasks) == 3  # the first, then two full batches; nothing by age
+            await writer.close()
+            assert writes.sizes == [5, 50, 50]
+            assert writer.counts.rejects == 105
+            assert await db.rejects.count_documents({}) == 105
 
     run(scenario())
 
 
 def test_an_aged_buffer_is_flushed_once_the_write_in_flight_ends(tmp_path: Path) -> None:
     async def scenario() -> None:
-        gate = asyncio.Event()
-        sizes: list[int] = []
-        db: Any = {"rejects": _Recorded(gate, sizes)}
-        writer = ArticleWriter(db, batch_size=50, flush_seconds=0.05, dead_letter_dir=tmp_path)
-        await writer.add_rejection(Rejection("https://x.test/a", "dates", "no_date", ""))
-        await asyncio.sleep(0.2)
-        await writer.add_rejection(Rejection("https://x.test/b", "dates", "no_date", ""))
-        await asyncio.sleep(0.2)  # aged, but a write is in flight
-        assert sizes == [] and len(writer._buf) == 1
-        gate.set()
-        for _ in range(100):
-            if sizes == [1, 1]:
-                break
-            await asyncio.sleep(0.01)
-        assert sizes == [1, 1]  # written without close
-        await writer.close()
+        async with slow_store(tmp_path, block_ms=1500) as (db, writes):
+            writer = ArticleWriter(db, batch_size=50, flush_seconds=0.05, dead_letter_dir=tmp_path)
+            await writer.add_rejection(_rejection(1))
+            await asyncio.sleep(0.2)  # aged: flushed, and the server holds its write
+            await writer.add_rejection(_rejection(2))
+            await asyncio.sleep(0.2)  # aged too, but a write is in flight
+            assert writes.sizes == [] and len(writer._buf) == 1
+            for _ in range(1000):
+                if writes.sizes == [1, 1]:
+                    break
+                await asyncio.sleep(0.01)
+            assert writes.sizes == [1, 1]  # written without close
+            await writer.close()
+            assert await db.rejects.count_documents({}) == 2
 
     run(scenario())
-
-
-class _FailingPages:
-    """The database, but every write to `pages` is refused."""
-
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
-        self.db = db
-
-    def __getitem__(self, name: str) -> Any:
-        if name != "pages":
-            return self.db[name]
-        real = self.db[name]
-
-        class Pages:
-            def find(self, *args: Any, **kwargs: Any) -> Any:
-                return real.find(*args, **kwargs)
-
-            async def bulk_write(self, ops: list[Any], **kwargs: Any) -> Any:
-                await asyncio.sleep(0.05)  # fails while the articles are being written
-                raise OperationFailure("pages refused", code=2)
-
-        return Pages()
 
 
 def test_a_failed_kind_is_dead_lettered_while_the_others_are_stored(
@@ -131,8 +131,11 @@ def test_a_failed_kind_is_dead_lettered_while_the_others_are_stored(
 
     async def scenario() -> None:
         async with database(mongo_uri, mongo_db) as real:
-            db: Any = _FailingPages(real)
-            writer = ArticleWriter(db, batch_size=100, dead_letter_dir=tmp_path)
+            # the server refuses every page: a validator no page document meets
+            await real.command(
+                "collMod", "pages", validator={"$jsonSchema": {"required": ["never_there"]}}
+            )
+            writer = ArticleWriter(real, batch_size=100, dead_letter_dir=tmp_path)
             for doc in docs:
                 writer.add_page(doc["url"], b"<html>" + doc["_id"].encode(), "text/html")
                 await writer.add(doc)
