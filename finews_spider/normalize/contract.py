@@ -209,14 +209,14 @@ def compile_schema(schema: dict[str, Any], format_checker: Any) -> tuple[Check, 
     return check, compiler.closed
 
 
-def _convertible(value: Any) -> bool:
-    """`schema.to_json_value` would not raise: no naive datetime anywhere."""
+def no_naive_datetime(value: Any) -> bool:
+    """No naive datetime anywhere in `value` (so `schema.to_json_value` would not raise)."""
     if isinstance(value, datetime):
         return value.tzinfo is not None
     if isinstance(value, dict):
-        return all(_convertible(v) for v in value.values())
+        return all(no_naive_datetime(v) for v in value.values())
     if isinstance(value, list | tuple):
-        return all(_convertible(v) for v in value)
+        return all(no_naive_datetime(v) for v in value)
     return True
 
 
@@ -237,4 +237,4 @@ def is_valid(doc: dict[str, Any]) -> bool:
     check, closed = compiled
     # A closed contract types every value: a datetime outside a date-time field fails its
     # type test, and each date-time field checks its own datetime.
-    return check(doc) and (closed or _convertible(doc))
+    return check(doc) and (closed or no_naive_datetime(doc))

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from jsonschema import FormatChecker
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 
-from finews_spider.normalize.contract import Unsupported, compile_schema
+from finews_spider.normalize.contract import Unsupported, compile_schema, no_naive_datetime
 from finews_spider.normalize.identity import content_hash
 from finews_spider.normalize.securities import stock_codes
 from finews_spider.normalize.terms import search_terms
@@ -60,16 +60,6 @@ def _stored_check() -> tuple[Any, bool] | None:
         return None
 
 
-def _aware_only(value: Any) -> bool:
-    if isinstance(value, datetime):
-        return value.tzinfo is not None
-    if isinstance(value, dict):
-        return all(_aware_only(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return all(_aware_only(v) for v in value)
-    return True
-
-
 def proven_valid(doc: Doc) -> bool:
     """True only when `doc`, as a whole stored document, satisfies the contract the
     collection's validator is derived from; the writer skips the server's re-check
@@ -78,7 +68,7 @@ def proven_valid(doc: Doc) -> bool:
     if compiled is None:
         return False
     check, closed = compiled
-    return bool(check(doc)) and (closed or _aware_only(doc))
+    return bool(check(doc)) and (closed or no_naive_datetime(doc))
 
 
 class UnsafeDocument(ValueError):
