@@ -177,11 +177,13 @@ class _Finds(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.recounts = 0
+        self.recounted: set[str] = set()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         command = event.command
         if event.command_name == "find" and "stocks.secid" in (command.get("filter") or {}):
             self.recounts += 1
+            self.recounted |= set(command["filter"]["stocks.secid"]["$in"])
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -278,3 +280,77 @@ def test_master_kept_by_additions_equals_its_rebuild(
     assert listener.recounts > 0
     final = {d["_id"]: d for d in _assert_master_equals_rebuild(mongo_uri, mongo_db)}
     assert final[tencent]["articles"] == 2 and final[lenovo]["articles"] == 2
+
+
+@pytest.mark.store
+def test_an_instant_that_moves_is_applied_in_place_unless_it_held_the_extreme(
+    mongo_uri: str,
+    mongo_db: str,
+    tmp_path: Path,
+    make_article: Callable[..., dict[str, Any]],
+) -> None:
+    """A route to the second refines an article's instant. Where another article holds the
+    security's (and the name's) first and last instant, the master moves in place without
+    reading articles: a recount reads every article naming the security, which grows with
+    the collection. Where the article held the extreme, the recount keeps it exact."""
+    tencent, lenovo, hsbc = "116.00700", "116.00992", "116.00005"
+
+    def at(hour: int, minute: int, second: int = 0) -> datetime:
+        return datetime(2022, 3, 3, hour, minute, second, tzinfo=UTC)
+
+    def post(n: int, instant: datetime, *stocks: dict[str, Any], **changes: Any) -> Any:
+        return _stocked(make_article, n, *stocks, published_at=instant, **changes)
+
+    def route(n: int, instant: datetime, *stocks: dict[str, Any]) -> Any:
+        url = f"https://emweb.securities.eastmoney.com/a/{202203030000000000 + n}.html"
+        return post(n, instant, *stocks, url=url)
+
+    named = _entry(tencent, "腾讯控股", "tag")
+    first = [
+        post(4, at(8, 0), _entry(hsbc, None, "chart")),
+        post(1, at(8, 30), named, _entry(lenovo, None, "tag"), _entry(hsbc, None, "tag")),
+        post(2, at(8, 40), _entry(tencent, None, "chart"), _entry(lenovo, None, "chart")),
+        post(3, at(9, 0), named),  # holds the latest
+    ]
+    listener = _Finds()
+
+    async def write(docs: list[dict[str, Any]]) -> None:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            mongo_uri, tz_aware=True, event_listeners=[listener]
+        )
+        try:
+            db = client[mongo_db]
+            await ensure_collections(db)
+            writer = ArticleWriter(db, batch_size=3, dead_letter_dir=tmp_path / "dead")
+            for doc in docs:
+                await writer.add(doc)
+            await writer.close()
+            assert writer.counts.dead_lettered == 0 and writer.counts.refused == 0
+        finally:
+            await client.close()
+
+    asyncio.run(write(first))
+    # Later to the second: the latest moves on; the middle one moves inside the range,
+    # and gains a role (an addition alongside the move).
+    moved = [
+        route(3, at(9, 0, 41), named),
+        route(
+            2, at(8, 40, 12), _entry(tencent, None, "chart", "text"), _entry(lenovo, None, "chart")
+        ),
+    ]
+    asyncio.run(write(moved))
+    assert listener.recounts == 0
+    by_id = {d["_id"]: d for d in _assert_master_equals_rebuild(mongo_uri, mongo_db)}
+    assert (by_id[tencent]["first_seen"], by_id[tencent]["last_seen"]) == (at(8, 30), at(9, 0, 41))
+    assert by_id[tencent]["roles"] == {"chart": 1, "tag": 2, "text": 1}
+    assert (by_id[lenovo]["first_seen"], by_id[lenovo]["last_seen"]) == (at(8, 30), at(8, 40, 12))
+    # The earliest article of 00700 and 00992 moves later: only a recount knows the next
+    # earliest. 00005's earliest is another article's: it moves in place.
+    moved = route(1, at(8, 30, 5), named, _entry(lenovo, None, "tag"), _entry(hsbc, None, "tag"))
+    asyncio.run(write([moved]))
+    assert listener.recounts > 0
+    assert listener.recounted == {tencent, lenovo}
+    by_id = {d["_id"]: d for d in _assert_master_equals_rebuild(mongo_uri, mongo_db)}
+    assert by_id[tencent]["first_seen"] == at(8, 30, 5)
+    assert by_id[tencent]["names"][0]["first_seen"] == at(8, 30, 5)
+    assert (by_id[hsbc]["first_seen"], by_id[hsbc]["last_seen"]) == (at(8, 0), at(8, 30, 5))

@@ -18,6 +18,7 @@ name them now (`refresh`). No second pass.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterable, Iterable
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ Doc = dict[str, Any]
 
 SECURITIES = "securities"
 _PROJECTION = {"stocks": 1, "published_at": 1}
+_READ_BATCH = 500
 _ENTRY_FIELDS = ("code", "market_id", "market", "kind")
 
 
@@ -117,16 +119,17 @@ class Delta:
     def __init__(self) -> None:
         self.adds: dict[str, Doc] = {}
         self.exact: set[str] = set()
+        self.moves: list[tuple[str, Doc, Doc]] = []  # (secid, addition, guard)
 
     def __bool__(self) -> bool:
-        return bool(self.adds or self.exact)
+        return bool(self.adds or self.exact or self.moves)
 
     def recompute(self, *docs: Doc | None) -> None:
         self.exact |= secids_of(*docs)
 
     def recompute_added(self) -> None:
         """Recount instead of adding (idempotent, for a retried write)."""
-        self.exact |= self.adds.keys()
+        self.exact |= self.adds.keys() | {secid for secid, _, _ in self.moves}
 
     def article(self, before: Doc | None, after: Doc | None) -> None:
         """One article written: `before` and `after` are its stored states (None: absent)."""
@@ -136,7 +139,7 @@ class Delta:
             was = old.get(secid)
             if was is None:
                 self._add(secid, part)
-            elif was == part:
+            elif was == part or self._moved(secid, was, part):
                 continue
             elif (
                 was["first_seen"] != part["first_seen"]
@@ -153,6 +156,46 @@ class Delta:
                     "names": {n: e for n, e in part["names"].items() if n not in was["names"]},
                 }
                 self._add(secid, gained)
+
+    def _moved(self, secid: str, was: Doc, part: Doc) -> bool:
+        """The article's instant moved (a more precise or better evidenced route) and
+        nothing was taken away: queue the move, applied in place only where the stored
+        document shows another article holds the extreme the old instant may have been."""
+        old, new = was["first_seen"], part["first_seen"]
+        if (
+            old is None
+            or new is None
+            or old == new
+            or any(was[k] != part[k] for k in _ENTRY_FIELDS)
+            or not was["roles"].keys() <= part["roles"].keys()
+            or not was["names"].keys() <= part["names"].keys()
+        ):
+            return False
+        # Moving later can only raise the minimum, which is exact when the minimum is
+        # below the old instant (held by another article); moving earlier, the maximum.
+        extreme, beyond = ("first_seen", "$lt") if new > old else ("last_seen", "$gt")
+        guard: Doc = {extreme: {beyond: old}}
+        if was["names"]:
+            guard = {
+                "$and": [
+                    guard,
+                    *(
+                        {"names": {"$elemMatch": {"name": name, extreme: {beyond: old}}}}
+                        for name in sorted(was["names"])
+                    ),
+                ]
+            }
+        addition = {
+            **part,
+            "articles": 0,
+            "roles": {r: n for r, n in part["roles"].items() if r not in was["roles"]},
+            # A name the article already counted only moves: count 0, seen at the new instant.
+            "names": {
+                n: {**e, "count": 0} if n in was["names"] else e for n, e in part["names"].items()
+            },
+        }
+        self.moves.append((secid, addition, guard))
+        return True
 
     def _add(self, secid: str, part: Doc) -> None:
         known = self.adds.get(secid)
@@ -172,7 +215,26 @@ class Delta:
         ]
         if ops:
             await db[SECURITIES].bulk_write(ops, ordered=False)
-        return len(ops) + (await refresh(db, self.exact) if self.exact else 0)
+        moves: dict[str, list[tuple[Doc, Doc]]] = {}
+        for secid, addition, guard in self.moves:
+            if secid not in self.exact:
+                moves.setdefault(secid, []).append((addition, guard))
+        # One command per security, so that a guard that does not match sends only its
+        # own security to the recount.
+        moved = await asyncio.gather(*(_move(db, s, m) for s, m in moves.items()))
+        self.exact |= {secid for secid, done in zip(moves, moved, strict=True) if not done}
+        written = len(ops) + sum(len(m) for m in moves.values())
+        return written + (await refresh(db, self.exact) if self.exact else 0)
+
+
+async def _move(db: AsyncDatabase[Doc], secid: str, moves: list[tuple[Doc, Doc]]) -> bool:
+    """Apply one security's guarded moves in order; False when a guard did not match (the
+    moved article may have held the extreme: only a recount is exact)."""
+    for addition, guard in moves:
+        result = await db[SECURITIES].update_one({"_id": secid, **guard}, _add_pipeline(addition))
+        if result.matched_count == 0:
+            return False
+    return True
 
 
 def _lit(value: Any) -> Doc:
@@ -250,8 +312,10 @@ def finish(doc: Doc) -> Doc:
 
 
 async def _articles(db: AsyncDatabase[Doc], secids: list[str] | None) -> AsyncIterable[Doc]:
+    # Bounded batches: a popular security is named by a large share of the collection,
+    # and a recount must not hold all of it at once.
     query = {"stocks.secid": {"$in": secids}} if secids is not None else {}
-    async for article in db.articles.find(query, _PROJECTION):
+    async for article in db.articles.find(query, _PROJECTION, batch_size=_READ_BATCH):
         yield article
 
 
