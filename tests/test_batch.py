@@ -66,6 +66,17 @@ def test_workers_import_only_the_core() -> None:
     assert out.stdout.strip() == "[]", out.stderr
 
 
+def test_the_finews_command_does_not_load_scrapy() -> None:
+    """`finews batch` is the workers' parent: Scrapy would be ~10 MB and ~0.3 s of start-up
+    for nothing (only `finews seed` crawls, and it imports Scrapy when it runs)."""
+    code = (
+        "import sys, finews_spider.cli; "
+        "print(sorted(m for m in ('scrapy', 'twisted') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
 def test_streamed_listing_is_the_sorted_listing_for_awkward_trees(tmp_path: Path) -> None:
     root = tmp_path / "root"
     outside = tmp_path / "outside"

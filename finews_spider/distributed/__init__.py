@@ -28,8 +28,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scrapy.exceptions import NotConfigured
-
 from finews_spider.extensions.run_scope import LocalRunScope
 from finews_spider.settings import setting
 
@@ -60,6 +58,10 @@ class Distributed:
         return cls(crawler)
 
     def update_settings(self, settings: Settings) -> None:
+        # Imported here: `finews seed` and `finews ledger` import this package for their
+        # parsers and should not load Scrapy for them.
+        from scrapy.exceptions import NotConfigured
+
         url = setting(settings, "REDIS_URL")
         if not url:
             raise NotConfigured  # silently off: a single-process crawl

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from scrapy.utils.misc import build_from_crawler, load_object
-
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -45,6 +43,10 @@ class LocalRunScope:
 
 def run_scope(crawler: Crawler) -> RunScope:
     """The crawl's run scope, built from FINEWS_RUN_SCOPE."""
+    # Imported here: `finews` commands reach this module through the distributed add-on's
+    # parsers and should not load Scrapy for them.
+    from scrapy.utils.misc import build_from_crawler, load_object
+
     cls = load_object(crawler.settings.get("FINEWS_RUN_SCOPE") or LocalRunScope)
     scope: RunScope = build_from_crawler(cls, crawler)
     return scope
