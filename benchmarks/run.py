@@ -248,15 +248,21 @@ def _ratio(value: float, baseline: float) -> float:
 
 class PeakRss:
     """Peak resident memory of a process tree: the sum over the process and its children,
-    sampled every `interval` seconds (and the largest single process)."""
+    sampled every `interval` seconds (and the largest single process). The sum of RSS counts
+    a page shared by several processes (libraries, the interpreter) once per process, so
+    the tree's proportional set size (PSS: a shared page split among its sharers, what the
+    tree costs the machine) is sampled too, every `pss_every` samples (reading smaps is
+    slower)."""
 
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
+    def __init__(self, pid: int, interval: float = 0.2, pss_every: int = 5) -> None:
         import psutil
 
         self.process = psutil.Process(pid)
         self.interval = interval
+        self.pss_every = pss_every
         self.peak_total = 0
         self.peak_single = 0
+        self.peak_pss = 0
         self.samples = 0
         #: user + system seconds of the process itself (not its children), last sampled
         self.main_cpu = 0.0
@@ -290,6 +296,12 @@ class PeakRss:
                 self.peak_total = max(self.peak_total, sum(sizes))
                 self.peak_single = max(self.peak_single, max(sizes))
                 self.samples += 1
+            if self.samples % self.pss_every == 1:
+                shares = []
+                for proc in procs:
+                    with contextlib.suppress(psutil.Error, AttributeError):
+                        shares.append(proc.memory_full_info().pss)
+                self.peak_pss = max(self.peak_pss, sum(shares))
             self._stop.wait(self.interval)
 
 
@@ -352,6 +364,7 @@ def run_process(label: str, args: list[str], env: dict[str, str], pages: int) ->
         "pages_per_s_inner": round(pages / inner, 1),
         "peak_rss_mb": round(rss.peak_total / 2**20, 1),
         "peak_rss_largest_process_mb": round(rss.peak_single / 2**20, 1),
+        "peak_pss_mb": round(rss.peak_pss / 2**20, 1),
         "rss_samples": rss.samples,
         "cpu_s": round(cpu, 2),
         "server_cpu_s": None if server_cpu is None else round(server_cpu, 2),
@@ -369,7 +382,8 @@ def run_process(label: str, args: list[str], env: dict[str, str], pages: int) ->
         log(f"{label}: exit {code}\n{stderr[-2000:]}")
     log(
         f"{label}: {result['pages_per_s_wall']:,.0f} pages/s wall, "
-        f"{result['pages_per_s_inner']:,.0f} inner, peak RSS {result['peak_rss_mb']} MB, "
+        f"{result['pages_per_s_inner']:,.0f} inner, peak RSS {result['peak_rss_mb']} MB "
+        f"(PSS {result['peak_pss_mb']}), "
         f"CPU {result['cpu_ms_per_page']} ms/page + server {result['server_cpu_ms_per_page']}"
     )
     return result
@@ -766,6 +780,14 @@ def table(results: dict[str, Any]) -> str:
                 r["peak_rss_mb"],
                 f"<{TARGETS['peak_rss_mb']:g}",
             )
+            if r.get("peak_pss_mb"):
+                row(
+                    f"peak PSS {name}, {r['pages']:,} pages ({label} run)",
+                    f"{r['peak_pss_mb']:.0f} MB",
+                    "shared pages split among processes",
+                    r["peak_pss_mb"],
+                    f"<{TARGETS['peak_rss_mb']:g}",
+                )
         if key == "memory" and results.get("throughput"):
             small = results["throughput"]
             for name in ("replay", "batch"):
