@@ -17,18 +17,18 @@ from collections.abc import Iterable
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f"
 _RUN = re.compile(f"[{_CJK_CLASS}]+|[0-9A-Za-z]+")
 _LATIN = re.compile("[0-9A-Za-z]")
+#: Every pair of adjacent CJK characters (the lookahead lets the pairs overlap), found in C.
+_BIGRAM = re.compile(f"(?=([{_CJK_CLASS}]{{2}}))")
+_WORD = re.compile("[0-9A-Za-z]+")
 #: Longer Latin runs (a hash, a base64 blob) are indexed by their start; the phrase check
 #: still compares them whole.
 MAX_TERM = 64
 
 
 def _terms(text: str) -> Iterable[str]:
-    for match in _RUN.finditer(text):
-        run = match.group()
-        if _LATIN.match(run):
-            yield run[:MAX_TERM].lower()
-        else:  # a lone character yields no bigram: queries never look for one
-            yield from (run[i : i + 2] for i in range(len(run) - 1))
+    # A lone CJK character yields no bigram: queries never look for one.
+    yield from _BIGRAM.findall(text)
+    yield from (word[:MAX_TERM].lower() for word in _WORD.findall(text))
 
 
 def search_terms(*texts: str | None) -> list[str]:
