@@ -5,10 +5,13 @@ collection can be rebuilt exactly (`rebuild`). Every write path keeps it current
 way, from the `ArticleWriter`'s plan of each written article (`Delta`): what an article
 adds (a new article, a route that adds roles or a name) is added in place, one atomic
 pipeline update per security ($add, $min, $max; names and roles kept in the rebuild's
-order), so the cost does not grow with the collection; a change that takes something away
-(an article leaving a security, another instant, a parser's new output, a resent dead
-letter, a write another writer raced) has its securities recomputed from the articles that
-name them now (`refresh`). No second pass.
+order), so the cost does not grow with the collection. An article whose instant moves (a
+route to the second, a better evidenced offset) moves in place too, guarded on the stored
+document showing that another article holds the extreme the old instant may have been. A
+change that takes something away (an article leaving a security, a moved instant that held
+the extreme, a parser's new output, a resent dead letter, a write another writer raced)
+has its securities recomputed from the articles that name them now (`refresh`), which
+reads every article naming them. No second pass.
 
     {_id: secid, code, market_id, market, kind,
      names: [{name, count, first_seen, last_seen}],   # count = articles; seen = published_at
