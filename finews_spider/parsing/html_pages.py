@@ -63,11 +63,13 @@ def _outer(node: Element) -> str:
 def _is_source_link(node: Element) -> str | None:
     """kramdown renders `<http://…>` as a paragraph holding one link whose text is its href."""
     links = node.findall("a") if node.tag == "p" else []
-    if len(links) == 1 and one_line(_text(node)) == one_line(_text(links[0])):
-        href = links[0].get("href", "")
-        if href.startswith(("http://", "https://")) and href == one_line(_text(links[0])):
-            return href
-    return None
+    if len(links) != 1:
+        return None
+    # The cheap tests first: most paragraphs with one link hold an inline stock tag.
+    href = links[0].get("href", "")
+    if not href.startswith(("http://", "https://")) or href != one_line(_text(links[0])):
+        return None
+    return href if one_line(_text(node)) == href else None
 
 
 def _is_back_link(node: Element) -> bool:
