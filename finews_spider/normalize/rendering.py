@@ -164,7 +164,7 @@ class _HtmlSink:
     def start(self, el: Element, tag: str) -> None:
         if tag in BLOCK_TAGS:
             self._block_boundary()
-        name = HTML_RENAME.get(tag, tag)
+        name: str | None = HTML_RENAME.get(tag, tag)
         if name not in HTML_TAGS:
             self.frames.append([None, len(self.tokens), False])
             return
