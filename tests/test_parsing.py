@@ -178,3 +178,65 @@ def test_kind_recognisers_agree_with_their_patterns(text: str) -> None:
     for kind in KINDS:
         if kind.name in patterns:
             assert bool(kind.recognise(text)) == bool(re.search(patterns[kind.name], text))
+
+
+#: The Eastmoney page queries written as XPath over attribute nodes, and the CSS (parsel's
+#: translation) or XPath over elements each stands for.
+_EM_QUERY_FORMS = {
+    "_EM_BODY": "css:#ContentBody, div.newsContent div.Body, article#zwtext",
+    "_EM_TITLES[0]": "css:div.newsContent h1::text, div.title::text, div.detail-title h1::text",
+    "_EM_DATES[0]": "css:div.newsContent div.time::text, div.infos div.item.time::text",
+    "_EM_DATES[1]": "xpath://div[contains(@class,'infos')]/div[contains(@class,'item')]"
+    "[re:test(normalize-space(.), '^\\d{4}年')]/text()",
+    "_EM_DATES[2]": "css:#zwtime::text, .time::text",
+    "_EM_SOURCE": "xpath://div[contains(@class,'source')] | //div[contains(@class,'infos')]"
+    "/div[contains(normalize-space(.), '来源')]",
+}
+
+
+def _html_pages_for_queries() -> list[str]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    texts = [
+        path.read_bytes().decode("utf-8", "replace")
+        for path in sorted(root.rglob("*.htm*"))
+        if path.is_file()
+    ]
+    # Class lists that only contain a name, or hold it among others, spaced oddly.
+    texts.append(
+        '<html><head><meta property="og:title" content="t"></head><body>'
+        '<div class="xnewsContentx"><div class="Body">no</div><h1>no</h1></div>'
+        '<div class=" newsContent\t other"><div class="time item">1</div>'
+        '<div class="Body x">yes</div><h1>h</h1></div><div class="infos">'
+        '<div class="item  time">2024年3月5日</div><div class="item">2024年</div>'
+        '<div>来源：甲</div></div><p class="time" id="zwtime">t</p>'
+        '<div class="datasource">s</div><article id="zwtext">a</article></body></html>'
+    )
+    return texts
+
+
+def test_eastmoney_queries_select_what_their_css_selects() -> None:
+    from lxml import etree
+    from parsel.csstranslator import HTMLTranslator
+
+    from finews_spider.parsing import html_pages
+
+    pages = [html_pages._page_root(text, empty_ok=True) for text in _html_pages_for_queries()]
+    assert len(pages) > 10
+    for name, form in _EM_QUERY_FORMS.items():
+        attribute, _, index = name.partition("[")
+        fast = getattr(html_pages, attribute)
+        if index:
+            fast = fast[int(index.rstrip("]"))]
+        kind, _, query = form.partition(":")
+        reference = etree.XPath(
+            HTMLTranslator().css_to_xpath(query) if kind == "css" else query,
+            namespaces={"re": "http://exslt.org/regular-expressions"},
+        )
+        found = 0
+        for page in pages:
+            expected = reference(page)
+            assert fast(page) == expected, (name, expected)
+            found += bool(expected)
+        assert found, name  # the pages exercise every query

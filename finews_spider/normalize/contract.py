@@ -83,17 +83,37 @@ def _iso(value: Any) -> Any:
     return value
 
 
+def _encodes(text: str) -> bool:
+    """`text` encodes as UTF-8 (holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _guard(names: list[str], kind: str, v: str) -> str:
+    """The test that `v` is of `kind`, as the start of an `and` chain; nothing when the
+    node's type test already proved it (its only type is `kind`)."""
+    if names == [kind] or (kind == "number" and names == ["integer"]):
+        return ""
+    return f"{_TYPES[kind].format(v=v)} and "
+
+
 class _Compiler:
-    def __init__(self, format_checker: Any) -> None:
+    def __init__(self, format_checker: Any, text: bool = False) -> None:
         self.lines: list[str] = []
         self.names: dict[str, Any] = {
             "_iso": _iso,
             "_MISSING": _MISSING,
             "_formats": format_checker,
+            "_encodes": _encodes,
         }
         self.counter = 0
         #: every value is typed (a datetime or a container cannot slip through unchecked)
         self.closed = True
+        #: also prove every string value encodes as UTF-8 (see `compile_schema`)
+        self.text = text
 
     def constant(self, value: Any) -> str:
         self.counter += 1
@@ -118,6 +138,7 @@ class _Compiler:
             emit(depth, f"{v} = _iso({v})")
             fmt = self.constant(node["format"])
             emit(depth, f"if {v} is _MISSING or not _formats.conforms({v}, {fmt}): return False")
+        names: list[str] = []
         if "type" in node:
             names = node["type"] if isinstance(node["type"], list) else [node["type"]]
             if any(name not in _TYPES for name in names):
@@ -125,42 +146,46 @@ class _Compiler:
             emit(depth, f"if not ({' or '.join(_TYPES[n].format(v=v) for n in names)}):")
             emit(depth + 1, "return False")
         if "enum" in node:
-            if not all(isinstance(e, str) for e in node["enum"]):
-                raise Unsupported("enum of other values than strings")
+            if not all(isinstance(e, str) and _encodes(e) for e in node["enum"]):
+                raise Unsupported("enum of other values than storable strings")
             allowed = self.constant(frozenset(node["enum"]))
             emit(depth, f"if not (isinstance({v}, str) and {v} in {allowed}): return False")
+        elif self.text and "string" in names:
+            emit(depth, f"if {_guard(names, 'string', v)}not ({v}.isascii() or _encodes({v})):")
+            emit(depth + 1, "return False")
         if "type" not in node and "enum" not in node:
             self.closed = False
-        string = f"isinstance({v}, str)"
+        # Once the type test passed, a value of a single type needs no second isinstance.
+        string = _guard(names, "string", v)
         if "minLength" in node:
-            emit(depth, f"if {string} and len({v}) < {int(node['minLength'])}: return False")
+            emit(depth, f"if {string}len({v}) < {int(node['minLength'])}: return False")
         if "maxLength" in node:
-            emit(depth, f"if {string} and len({v}) > {int(node['maxLength'])}: return False")
+            emit(depth, f"if {string}len({v}) > {int(node['maxLength'])}: return False")
         if "pattern" in node:
             search = self.constant(re.compile(node["pattern"]).search)  # as jsonschema
-            emit(depth, f"if {string} and {search}({v}) is None: return False")
-        number = _TYPES["number"].format(v=v)
+            emit(depth, f"if {string}{search}({v}) is None: return False")
+        number = _guard(names, "number", v)
         if "minimum" in node:
             low = self.constant(node["minimum"])
-            emit(depth, f"if {number} and {v} < {low}: return False")
+            emit(depth, f"if {number}{v} < {low}: return False")
         if "maximum" in node:
             high = self.constant(node["maximum"])
-            emit(depth, f"if {number} and {v} > {high}: return False")
-        array = _TYPES["array"].format(v=v)
+            emit(depth, f"if {number}{v} > {high}: return False")
+        array = _guard(names, "array", v)
         if "minItems" in node:
-            emit(depth, f"if {array} and len({v}) < {int(node['minItems'])}: return False")
+            emit(depth, f"if {array}len({v}) < {int(node['minItems'])}: return False")
         if "maxItems" in node:
-            emit(depth, f"if {array} and len({v}) > {int(node['maxItems'])}: return False")
+            emit(depth, f"if {array}len({v}) > {int(node['maxItems'])}: return False")
         if node.get("uniqueItems"):
             # proven for strings only
-            emit(depth, f"if {array}:")
+            emit(depth, f"if {array}True:")
             emit(depth + 1, f"if not all(isinstance(i, str) for i in {v}): return False")
             emit(depth + 1, f"if len(set({v})) != len({v}): return False")
         if "items" in node:
             if not isinstance(node["items"], dict):
                 raise Unsupported("items that are not one schema")
             item = self.variable()
-            emit(depth, f"if {array}:")
+            emit(depth, f"if {array}True:")
             emit(depth + 1, f"for {item} in {v}:")
             self.node(node["items"], item, depth + 2)
         elif "array" in (node.get("type") or []) or node.get("type") == "array":
@@ -201,10 +226,14 @@ class _Compiler:
         return namespace["check"]
 
 
-def compile_schema(schema: dict[str, Any], format_checker: Any) -> tuple[Check, bool]:
+def compile_schema(
+    schema: dict[str, Any], format_checker: Any, *, text: bool = False
+) -> tuple[Check, bool]:
     """(check, closed): `check(doc)` is True only when jsonschema finds no error in `doc`,
-    provided `closed` or `doc` holds no naive datetime. Raises Unsupported."""
-    compiler = _Compiler(format_checker)
+    provided `closed` or `doc` holds no naive datetime. With `text`, also only when every
+    string value the check reads encodes as UTF-8 (no lone surrogates): when `closed`, that
+    is every string of `doc` but dictionary keys. Raises Unsupported."""
+    compiler = _Compiler(format_checker, text)
     check = compiler.build(schema)
     return check, compiler.closed
 
@@ -224,17 +253,19 @@ def no_naive_datetime(value: Any) -> bool:
 def _article_check() -> tuple[Check, bool] | None:
     validator = _item_validator()
     try:
-        return compile_schema(validator.schema, validator.format_checker)
+        return compile_schema(validator.schema, validator.format_checker, text=True)
     except Unsupported:
         return None  # a keyword added to the contract: jsonschema checks every article
 
 
 def is_valid(doc: dict[str, Any]) -> bool:
-    """True only when `schema.article_errors(doc)` would be empty (False: ask it)."""
+    """True only when `schema.article_errors(doc)` would be empty and every string value in
+    `doc` encodes as UTF-8 (False: ask jsonschema, and look for the lone surrogate)."""
     compiled = _article_check()
     if compiled is None:
         return False
     check, closed = compiled
-    # A closed contract types every value: a datetime outside a date-time field fails its
-    # type test, and each date-time field checks its own datetime.
-    return check(doc) and (closed or no_naive_datetime(doc))
+    # Only a closed contract types every value: then a datetime outside a date-time field
+    # fails its type test, each date-time field checks its own datetime, and no string
+    # escapes the text test.
+    return closed and check(doc)

@@ -93,9 +93,15 @@ def remove_widgets(
         removed.add("widget")
 
 
+_STOCK_LINK_CLASSES = frozenset({"keytip", "infokey"})
+
+
 def is_stock_link(el: Element) -> bool:
     """`a.keytip`, `a.infokey`, or a link inside a stock/board/Info span."""
-    if class_names(el) & {"keytip", "infokey"}:
+    # As `class_names(el) & _STOCK_LINK_CLASSES`, without building the set: every link of
+    # every body is asked.
+    value = el.get("class")
+    if value and not _STOCK_LINK_CLASSES.isdisjoint(value.lower().split()):
         return True
     parent = el.getparent()
     return (

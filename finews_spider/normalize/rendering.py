@@ -54,11 +54,12 @@ def render(root: Element, skip: set[Element]) -> tuple[str, str]:
                 continue
             else:
                 tag = el.tag  # lxml builds a new string on every read
-                if tag in _LINE_STARTS:
-                    flush()
-                elif tag in _CELLS:
-                    text(" ")
-                html_start(el, tag)
+                if tag in _OPAQUE:
+                    if tag in _LINE_STARTS:
+                        flush()
+                    elif tag in _CELLS:
+                        text(" ")
+                    html_start(el, tag)
             if piece := el.text:
                 text(piece)
                 html_text(piece)
@@ -69,11 +70,12 @@ def render(root: Element, skip: set[Element]) -> tuple[str, str]:
                 break
             if el not in skip:
                 tag = el.tag
-                if tag in BLOCK_TAGS:
-                    flush()
-                elif tag in _CELLS:
-                    text(" ")
-                html_end(tag)
+                if tag in _OPAQUE:
+                    if tag in BLOCK_TAGS:
+                        flush()
+                    elif tag in _CELLS:
+                        text(" ")
+                    html_end(tag)
         if piece := el.tail:  # after an element, a comment or a processing instruction
             text(piece)
             html_text(piece)
@@ -87,6 +89,19 @@ def render(root: Element, skip: set[Element]) -> tuple[str, str]:
 
 _LINE_STARTS = BLOCK_TAGS | {"br"}
 _CELLS = frozenset({"td", "th"})
+
+
+#: The tags either sink acts on: lines, cells and every tag body_html may emit (under its own
+#: name or renamed). Any other tag is inline and never emitted, and `_HtmlSink.start` would
+#: only open a frame passing its content on to its parent's: `render` skips the sinks for it
+#: (its content marks the parent's frame directly, the same result), so the most common
+#: element of a body, a stock tag's span, costs no sink call.
+_OPAQUE = frozenset(
+    _LINE_STARTS
+    | _CELLS
+    | {tag for tag in HTML_TAGS if tag not in HTML_RENAME}
+    | {tag for tag, name in HTML_RENAME.items() if name in HTML_TAGS}
+)
 
 # A frame of `_HtmlSink`, one per open element: [emitted tag, or None when the element is
 # rendered transparently; index in the token list where its open tag went; whether text or
@@ -149,7 +164,7 @@ class _HtmlSink:
     def start(self, el: Element, tag: str) -> None:
         if tag in BLOCK_TAGS:
             self._block_boundary()
-        name = HTML_RENAME.get(tag, tag)
+        name: str | None = HTML_RENAME.get(tag, tag)
         if name not in HTML_TAGS:
             self.frames.append([None, len(self.tokens), False])
             return

@@ -219,7 +219,9 @@ def _exclusion(root: Any) -> Callable[[Any], bool]:
 
 def _is_excluded(el: Any) -> bool:
     """Source line (``.em_media``) or hidden (``display:none``, ``hidden``)."""
-    if SOURCE_LINE_CLASS in _classes(el):
+    value = el.get("class")
+    # The substring test first: the class names are split only where they may hold it.
+    if value and SOURCE_LINE_CLASS in value and SOURCE_LINE_CLASS in value.split():
         return True
     return el.get("hidden") is not None or hides(el.get("style"))
 
@@ -243,18 +245,19 @@ def _visit(
     tag = el.tag
     if tag not in ("a", "span", "img"):
         return
-    classes = _classes(el)
-    if _is_widget(el, tag, classes, in_widget):
+    # A span is never part of the widget (and its classes are not needed).
+    if tag != "span" and _is_widget(el, tag, _classes(el), in_widget):
         found = _widget_security(el, tag)
         if found is not None and not excluded(el):
             _add(entries, found, "chart")
         return
-    found = _tag_security(el, tag, classes)
+    found = _tag_security(el, tag)
     if found is not None and not excluded(el):
         _add(entries, found, "tag", named=el)
 
 
 def _is_widget(el: Any, tag: str, classes: set[str], in_widget: bool) -> bool:
+    """Whether `el`, a link or an image, belongs to the chart widget."""
     if tag == "a" and WIDGET_LINK_CLASS in classes:
         return True
     if tag == "img":
@@ -262,7 +265,7 @@ def _is_widget(el: Any, tag: str, classes: set[str], in_widget: bool) -> bool:
         code = el.get("data-code") or ""
         if KLINE_SRC.search(src) or code.startswith("K "):
             return True
-    return in_widget and tag in ("a", "img") and not (classes & STOCK_TAG_CLASSES)
+    return in_widget and not (classes & STOCK_TAG_CLASSES)
 
 
 def _widget_security(el: Any, tag: str) -> Found | None:
@@ -275,7 +278,7 @@ def _widget_security(el: Any, tag: str) -> Found | None:
     return _parse_href(el, _attr(el, "href", _MAX_URL))
 
 
-def _tag_security(el: Any, tag: str, classes: set[str]) -> Found | None:
+def _tag_security(el: Any, tag: str) -> Found | None:
     if tag == "img":
         return None
     if el.get("data-code") is not None:

@@ -63,11 +63,13 @@ def _outer(node: Element) -> str:
 def _is_source_link(node: Element) -> str | None:
     """kramdown renders `<http://…>` as a paragraph holding one link whose text is its href."""
     links = node.findall("a") if node.tag == "p" else []
-    if len(links) == 1 and one_line(_text(node)) == one_line(_text(links[0])):
-        href = links[0].get("href", "")
-        if href.startswith(("http://", "https://")) and href == one_line(_text(links[0])):
-            return href
-    return None
+    if len(links) != 1:
+        return None
+    # The cheap tests first: most paragraphs with one link hold an inline stock tag.
+    href = links[0].get("href", "")
+    if not href.startswith(("http://", "https://")) or href != one_line(_text(links[0])):
+        return None
+    return href if one_line(_text(node)) == href else None
 
 
 def _is_back_link(node: Element) -> bool:
@@ -143,24 +145,53 @@ def _css(query: str) -> etree.XPath:
 
 
 _TRANSLATOR = HTMLTranslator()
-_EM_BODY = _css("#ContentBody, div.newsContent div.Body, article#zwtext")
+
+
+def _has_class(name: str) -> str:
+    """Predicates on a class attribute node: it holds the class `name` (CSS `.name`)."""
+    return f"[contains(., '{name}')][contains(concat(' ', normalize-space(.), ' '), ' {name} ')]"
+
+
+# Queries by class or id, CSS in the comments, are written as XPath that tests attribute
+# nodes, `//div/@class[…]/..`, instead of parsel's translation, `descendant-or-self::div[@class
+# …]`: the same nodes (the page root is the document element), but libxml2 evaluates the
+# predicates only on the attributes that exist, not on every element (up to twice as fast).
+_EM_BODY = etree.XPath(
+    "//@id[. = 'ContentBody']/.."  # #ContentBody
+    f" | //div/@class{_has_class('newsContent')}/../descendant::div/@class{_has_class('Body')}/.."
+    # div.newsContent div.Body
+    " | //article/@id[. = 'zwtext']/.."  # article#zwtext
+)
 _EM_TITLES = (
-    _css("div.newsContent h1::text, div.title::text, div.detail-title h1::text"),
+    etree.XPath(
+        f"//div/@class{_has_class('newsContent')}/../descendant::h1/text()"  # div.newsContent h1
+        f" | //div/@class{_has_class('title')}/../text()"  # div.title::text
+        f" | //div/@class{_has_class('detail-title')}/../descendant::h1/text()"
+        # div.detail-title h1::text
+    ),
     _css("h1::text"),
     _css('meta[property="og:title"]::attr(content)'),
 )
 _EM_DATES = (
-    _css("div.newsContent div.time::text, div.infos div.item.time::text"),
     etree.XPath(
-        "//div[contains(@class,'infos')]/div[contains(@class,'item')]"
-        "[re:test(normalize-space(.), '^\\d{4}年')]/text()",
+        f"//div/@class{_has_class('newsContent')}/../descendant::div/@class{_has_class('time')}"
+        "/../text()"  # div.newsContent div.time::text
+        f" | //div/@class{_has_class('infos')}/../descendant::div/@class{_has_class('item')}"
+        f"{_has_class('time')}/../text()"  # div.infos div.item.time::text
+    ),
+    etree.XPath(
+        "//div/@class[contains(., 'infos')]/../div/@class[contains(., 'item')]"
+        "/parent::*[re:test(normalize-space(.), '^\\d{4}年')]/text()",
         namespaces={"re": "http://exslt.org/regular-expressions"},
     ),
-    _css("#zwtime::text, .time::text"),
+    etree.XPath(
+        "//@id[. = 'zwtime']/../text()"  # #zwtime::text
+        f" | //@class{_has_class('time')}/../text()"  # .time::text
+    ),
 )
 _EM_SOURCE = etree.XPath(
-    "//div[contains(@class,'source')] | //div[contains(@class,'infos')]/div"
-    "[contains(normalize-space(.), '来源')]"
+    "//div/@class[contains(., 'source')]/.."  # //div[contains(@class,'source')]
+    " | //div/@class[contains(., 'infos')]/../div[contains(normalize-space(.), '来源')]"
 )
 _EM_CANONICAL = _css('link[rel="canonical"]::attr(href)')
 
