@@ -155,7 +155,7 @@ def add_batch(subparsers: Subparsers) -> None:
         "--from-store", action="store_true", help="the raw pages in the store (as reparse)"
     )
     p.add_argument("--url-prefix", help="with --from-store: only pages whose URL starts so")
-    p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--workers", type=int, help="worker processes (default: one per core less one)")
     p.add_argument("--chunk-size", type=int, help="pages per worker task (default 32)")
     p.add_argument(
         "--batch-size", type=int, help="writes per bulk (default $MONGO_BATCH_SIZE or 200)"
