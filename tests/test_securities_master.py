@@ -192,6 +192,29 @@ class _Finds(monitoring.CommandListener):
         pass
 
 
+async def _write(
+    mongo_uri: str,
+    mongo_db: str,
+    tmp_path: Path,
+    listener: _Finds,
+    docs: list[dict[str, Any]],
+) -> None:
+    """Store `docs` through an ArticleWriter (small batches), watched by `listener`."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongo_uri, tz_aware=True, event_listeners=[listener]
+    )
+    try:
+        db = client[mongo_db]
+        await ensure_collections(db)
+        writer = ArticleWriter(db, batch_size=3, dead_letter_dir=tmp_path / "dead")
+        for doc in docs:
+            await writer.add(doc)
+        await writer.close()
+        assert writer.counts.dead_lettered == 0 and writer.counts.refused == 0
+    finally:
+        await client.close()
+
+
 def _stocked(
     make_article: Callable[..., dict[str, Any]], n: int, *stocks: dict[str, Any], **changes: Any
 ) -> dict[str, Any]:
@@ -249,34 +272,22 @@ def test_master_kept_by_additions_equals_its_rebuild(
     )
     listener = _Finds()
 
-    async def write(docs: list[dict[str, Any]]) -> None:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            mongo_uri, tz_aware=True, event_listeners=[listener]
-        )
-        try:
-            db = client[mongo_db]
-            await ensure_collections(db)
-            writer = ArticleWriter(db, batch_size=3, dead_letter_dir=tmp_path / "dead")
-            for doc in docs:
-                await writer.add(doc)
-            await writer.close()
-            assert writer.counts.dead_lettered == 0 and writer.counts.refused == 0
-        finally:
-            await client.close()
+    def write(docs: list[dict[str, Any]]) -> None:
+        asyncio.run(_write(mongo_uri, mongo_db, tmp_path, listener, docs))
 
-    asyncio.run(write(first))
+    write(first)
     assert listener.recounts == 0  # new articles only add
     docs = _assert_master_equals_rebuild(mongo_uri, mongo_db)
-    asyncio.run(write(first))  # the re-replay changes nothing
+    write(first)  # the re-replay changes nothing
     assert _assert_master_equals_rebuild(mongo_uri, mongo_db) == docs
-    asyncio.run(write([second_route, later]))  # a route adds roles and a name; a new article
+    write([second_route, later])  # a route adds roles and a name; a new article
     assert listener.recounts == 0
     after_route = _assert_master_equals_rebuild(mongo_uri, mongo_db)
     assert after_route != docs
     by_id = {d["_id"]: d for d in after_route}
     assert by_id[hsbc]["roles"] == {"chart": 1, "tag": 1}
     assert by_id[tencent]["last_seen"] == datetime(2030, 1, 1, tzinfo=UTC)
-    asyncio.run(write([reparsed, new_version]))  # a security lost, others changed
+    write([reparsed, new_version])  # a security lost, others changed
     assert listener.recounts > 0
     final = {d["_id"]: d for d in _assert_master_equals_rebuild(mongo_uri, mongo_db)}
     assert final[tencent]["articles"] == 2 and final[lenovo]["articles"] == 2
@@ -314,22 +325,10 @@ def test_an_instant_that_moves_is_applied_in_place_unless_it_held_the_extreme(
     ]
     listener = _Finds()
 
-    async def write(docs: list[dict[str, Any]]) -> None:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            mongo_uri, tz_aware=True, event_listeners=[listener]
-        )
-        try:
-            db = client[mongo_db]
-            await ensure_collections(db)
-            writer = ArticleWriter(db, batch_size=3, dead_letter_dir=tmp_path / "dead")
-            for doc in docs:
-                await writer.add(doc)
-            await writer.close()
-            assert writer.counts.dead_lettered == 0 and writer.counts.refused == 0
-        finally:
-            await client.close()
+    def write(docs: list[dict[str, Any]]) -> None:
+        asyncio.run(_write(mongo_uri, mongo_db, tmp_path, listener, docs))
 
-    asyncio.run(write(first))
+    write(first)
     # Later to the second: the latest moves on; the middle one moves inside the range,
     # and gains a role (an addition alongside the move).
     moved = [
@@ -338,7 +337,7 @@ def test_an_instant_that_moves_is_applied_in_place_unless_it_held_the_extreme(
             2, at(8, 40, 12), _entry(tencent, None, "chart", "text"), _entry(lenovo, None, "chart")
         ),
     ]
-    asyncio.run(write(moved))
+    write(moved)
     assert listener.recounts == 0
     by_id = {d["_id"]: d for d in _assert_master_equals_rebuild(mongo_uri, mongo_db)}
     assert (by_id[tencent]["first_seen"], by_id[tencent]["last_seen"]) == (at(8, 30), at(9, 0, 41))
@@ -347,7 +346,7 @@ def test_an_instant_that_moves_is_applied_in_place_unless_it_held_the_extreme(
     # The earliest article of 00700 and 00992 moves later: only a recount knows the next
     # earliest. 00005's earliest is another article's: it moves in place.
     moved = route(1, at(8, 30, 5), named, _entry(lenovo, None, "tag"), _entry(hsbc, None, "tag"))
-    asyncio.run(write([moved]))
+    write([moved])
     assert listener.recounts > 0
     assert listener.recounted == {tencent, lenovo}
     by_id = {d["_id"]: d for d in _assert_master_equals_rebuild(mongo_uri, mongo_db)}
